@@ -1,0 +1,13 @@
+// The umbrella header: everything a jx user needs.
+#pragma once
+
+#include "jx/array.h"
+#include "jx/device.h"
+#include "jx/dtype.h"
+#include "jx/error.h"
+#include "jx/lax.h"
+#include "jx/primitive.h"
+#include "jx/shape.h"
+#if __has_include("jx/numpy.h")
+#include "jx/numpy.h"
+#endif

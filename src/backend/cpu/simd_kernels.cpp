@@ -1,0 +1,338 @@
+// Vectorized float32/float64 kernels, compiled once per SIMD target by
+// Highway's foreach_target and chosen at run time for the host CPU.
+//
+// Transcendentals use Highway's polynomial approximations inside the ranges
+// where Highway documents their error (exp 1 ulp, log 4, tanh 4, sin/cos 3 for
+// |x| <= 39000, ...); any vector holding a lane outside that range (including
+// NaN and infinities) is recomputed lane by lane with the scalar reference, so
+// edge cases follow <cmath> exactly. The bounds are tested in tests/prims.
+#undef HWY_TARGET_INCLUDE
+#define HWY_TARGET_INCLUDE "backend/cpu/simd_kernels.cpp"
+#include <hwy/foreach_target.h>  // IWYU pragma: keep
+
+#include <hwy/contrib/math/math-inl.h>
+#include <hwy/highway.h>
+
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "backend/cpu/kernels.h"
+#include "backend/cpu/scalar_ops.h"
+
+HWY_BEFORE_NAMESPACE();
+namespace jx::cpu::HWY_NAMESPACE {
+namespace hn = hwy::HWY_NAMESPACE;
+
+template <class D, class V = hn::Vec<D>>
+V vmax_jax(D d, V a, V b) {
+  // lax.max: NaN propagates, max(+0, -0) = +0.
+  V r = hn::Max(a, b);
+  r = hn::IfThenElse(hn::Eq(a, b), hn::And(a, b), r);
+  return hn::IfThenElse(hn::Or(hn::IsNaN(a), hn::IsNaN(b)), hn::Add(a, b), r);
+  (void)d;
+}
+template <class D, class V = hn::Vec<D>>
+V vmin_jax(D d, V a, V b) {
+  V r = hn::Min(a, b);
+  r = hn::IfThenElse(hn::Eq(a, b), hn::Or(a, b), r);
+  return hn::IfThenElse(hn::Or(hn::IsNaN(a), hn::IsNaN(b)), hn::Add(a, b), r);
+  (void)d;
+}
+
+// Applies a vector op to every full vector and to a padded tail; `valid`
+// returns the lanes the vector result is trusted for; the rest use `scalar`.
+template <class T, class VecOp, class Valid, class ScalarOp>
+void map_unary(const T* x, T* y, int64_t n, VecOp vop, Valid valid, ScalarOp sop) {
+  const hn::ScalableTag<T> d;
+  const int64_t N = int64_t(hn::Lanes(d));
+  auto one = [&](const T* in, T* out) {
+    auto v = hn::LoadU(d, in);
+    auto r = vop(d, v);
+    auto ok = valid(d, v);
+    hn::StoreU(r, d, out);
+    if (!hn::AllTrue(d, ok))
+      for (int64_t j = 0; j < N; ++j) {
+        T xj = in[j];
+        if (!(hn::ExtractLane(hn::VecFromMask(d, ok), size_t(j)) != T(0))) out[j] = sop(xj);
+      }
+  };
+  int64_t i = 0;
+  for (; i + N <= n; i += N) one(x + i, y + i);
+  if (i < n) {
+    HWY_ALIGN T in[hn::MaxLanes(d)] = {};
+    HWY_ALIGN T out[hn::MaxLanes(d)];
+    std::memcpy(in, x + i, size_t(n - i) * sizeof(T));
+    one(in, out);
+    std::memcpy(y + i, out, size_t(n - i) * sizeof(T));
+  }
+}
+
+template <class T>
+struct Lim {
+  static constexpr T kExpHi = sizeof(T) == 4 ? T(88.0) : T(708.0);
+  static constexpr T kExpLo = sizeof(T) == 4 ? T(-87.0) : T(-707.0);
+  static constexpr T kTrig = T(39000);
+};
+
+template <class T>
+bool unary_t(UnaryOp op, const T* x, T* y, int64_t n) {
+  using L = Lim<T>;
+  auto all = [](auto d, auto v) { return hn::Not(hn::IsNaN(v)); };
+  auto in_range = [](T lo, T hi) {
+    return [lo, hi](auto d, auto v) {
+      return hn::And(hn::Ge(v, hn::Set(d, lo)), hn::Le(v, hn::Set(d, hi)));
+    };
+  };
+  auto finite = [](auto d, auto v) { return hn::IsFinite(v); };
+  auto positive_normal = in_range(std::numeric_limits<T>::min(), std::numeric_limits<T>::max());
+  auto sc = [op](T v) { return scalar_unary_float<T>(op, v); };
+  switch (op) {
+    case UnaryOp::kNeg:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Neg(v); }, finite, sc);
+      return true;
+    case UnaryOp::kAbs:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Abs(v); }, finite, sc);
+      return true;
+    case UnaryOp::kFloor:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Floor(v); }, finite, sc);
+      return true;
+    case UnaryOp::kCeil:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Ceil(v); }, finite, sc);
+      return true;
+    case UnaryOp::kRoundEven:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Round(v); }, finite, sc);
+      return true;
+    case UnaryOp::kSqrt:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Sqrt(v); }, all, sc);
+      return true;
+    case UnaryOp::kRsqrt:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Div(hn::Set(d, T(1)), hn::Sqrt(v)); },
+                   all, sc);
+      return true;
+    case UnaryOp::kExp:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Exp(d, v); },
+                   in_range(L::kExpLo, L::kExpHi), sc);
+      return true;
+    case UnaryOp::kExpm1:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Expm1(d, v); },
+                   in_range(L::kExpLo, L::kExpHi), sc);
+      return true;
+    case UnaryOp::kLog:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Log(d, v); }, positive_normal, sc);
+      return true;
+    case UnaryOp::kLog1p:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Log1p(d, v); },
+                   in_range(T(0), std::numeric_limits<T>::max()), sc);
+      return true;
+    case UnaryOp::kTanh:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Tanh(d, v); }, finite, sc);
+      return true;
+    case UnaryOp::kLogistic:
+      // 1 / (1 + exp(-x)), the formula JAX uses.
+      map_unary<T>(x, y, n,
+                   [](auto d, auto v) {
+                     auto one = hn::Set(d, T(1));
+                     return hn::Div(one, hn::Add(one, hn::Exp(d, hn::Neg(v))));
+                   },
+                   in_range(-L::kExpHi, -L::kExpLo), sc);
+      return true;
+    case UnaryOp::kSin:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Sin(d, v); },
+                   in_range(-L::kTrig, L::kTrig), sc);
+      return true;
+    case UnaryOp::kCos:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Cos(d, v); },
+                   in_range(-L::kTrig, L::kTrig), sc);
+      return true;
+    case UnaryOp::kAsin:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Asin(d, v); }, in_range(T(-1), T(1)),
+                   sc);
+      return true;
+    case UnaryOp::kAcos:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Acos(d, v); }, in_range(T(-1), T(1)),
+                   sc);
+      return true;
+    case UnaryOp::kAtan:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Atan(d, v); }, finite, sc);
+      return true;
+    case UnaryOp::kSinh:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Sinh(d, v); },
+                   in_range(L::kExpLo, L::kExpHi), sc);
+      return true;
+    case UnaryOp::kAsinh:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Asinh(d, v); }, finite, sc);
+      return true;
+    case UnaryOp::kAcosh:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Acosh(d, v); },
+                   in_range(T(1), std::numeric_limits<T>::max()), sc);
+      return true;
+    case UnaryOp::kAtanh:
+      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Atanh(d, v); },
+                   in_range(T(-0.999), T(0.999)), sc);
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool SimdUnary(UnaryOp op, DType dt, const void* x, void* y, int64_t n) {
+  if (dt == float32) return unary_t<float>(op, static_cast<const float*>(x), static_cast<float*>(y), n);
+  if (dt == float64) return unary_t<double>(op, static_cast<const double*>(x), static_cast<double*>(y), n);
+  return false;
+}
+
+template <class T, class F>
+void map_binary(const T* a, const T* b, T* out, int64_t n, bool as, bool bs, F f) {
+  const hn::ScalableTag<T> d;
+  const int64_t N = int64_t(hn::Lanes(d));
+  int64_t i = 0;
+  if (as) {
+    auto va = hn::Set(d, a[0]);
+    for (; i + N <= n; i += N) hn::StoreU(f(d, va, hn::LoadU(d, b + i)), d, out + i);
+  } else if (bs) {
+    auto vb = hn::Set(d, b[0]);
+    for (; i + N <= n; i += N) hn::StoreU(f(d, hn::LoadU(d, a + i), vb), d, out + i);
+  } else {
+    for (; i + N <= n; i += N) hn::StoreU(f(d, hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
+  }
+  for (; i < n; ++i) {
+    auto va = hn::Set(d, a[as ? 0 : i]);
+    auto vb = hn::Set(d, b[bs ? 0 : i]);
+    out[i] = hn::GetLane(f(d, va, vb));
+  }
+}
+
+template <class T>
+bool binary_t(BinaryOp op, const T* a, const T* b, T* out, int64_t n, bool as, bool bs) {
+  switch (op) {
+    case BinaryOp::kAdd:
+      map_binary<T>(a, b, out, n, as, bs, [](auto d, auto x, auto y) { return hn::Add(x, y); });
+      return true;
+    case BinaryOp::kSub:
+      map_binary<T>(a, b, out, n, as, bs, [](auto d, auto x, auto y) { return hn::Sub(x, y); });
+      return true;
+    case BinaryOp::kMul:
+      map_binary<T>(a, b, out, n, as, bs, [](auto d, auto x, auto y) { return hn::Mul(x, y); });
+      return true;
+    case BinaryOp::kDiv:
+      map_binary<T>(a, b, out, n, as, bs, [](auto d, auto x, auto y) { return hn::Div(x, y); });
+      return true;
+    case BinaryOp::kMax:
+      map_binary<T>(a, b, out, n, as, bs, [](auto d, auto x, auto y) { return vmax_jax(d, x, y); });
+      return true;
+    case BinaryOp::kMin:
+      map_binary<T>(a, b, out, n, as, bs, [](auto d, auto x, auto y) { return vmin_jax(d, x, y); });
+      return true;
+    default:
+      return false;
+  }
+}
+
+bool SimdBinary(BinaryOp op, DType dt, const void* a, const void* b, void* out, int64_t n, bool as,
+                bool bs) {
+  if (dt == float32)
+    return binary_t<float>(op, static_cast<const float*>(a), static_cast<const float*>(b),
+                           static_cast<float*>(out), n, as, bs);
+  if (dt == float64)
+    return binary_t<double>(op, static_cast<const double*>(a), static_cast<const double*>(b),
+                            static_cast<double*>(out), n, as, bs);
+  return false;
+}
+
+// Row reductions with several independent accumulators; the order of
+// additions depends only on r, never on threads.
+template <class T>
+void reduce_rows_t(ReduceOp op, const T* x, T* y, int64_t rows, int64_t r) {
+  const hn::ScalableTag<T> d;
+  const int64_t N = int64_t(hn::Lanes(d));
+  for (int64_t row = 0; row < rows; ++row) {
+    const T* p = x + row * r;
+    T init = op == ReduceOp::kSum ? T(0)
+             : op == ReduceOp::kMax ? -std::numeric_limits<T>::infinity()
+                                    : std::numeric_limits<T>::infinity();
+    auto comb = [&](auto a, auto b) {
+      if (op == ReduceOp::kSum) return hn::Add(a, b);
+      if (op == ReduceOp::kMax) return vmax_jax(d, a, b);
+      return vmin_jax(d, a, b);
+    };
+    auto a0 = hn::Set(d, init), a1 = a0, a2 = a0, a3 = a0;
+    int64_t i = 0;
+    for (; i + 4 * N <= r; i += 4 * N) {
+      a0 = comb(a0, hn::LoadU(d, p + i));
+      a1 = comb(a1, hn::LoadU(d, p + i + N));
+      a2 = comb(a2, hn::LoadU(d, p + i + 2 * N));
+      a3 = comb(a3, hn::LoadU(d, p + i + 3 * N));
+    }
+    for (; i + N <= r; i += N) a0 = comb(a0, hn::LoadU(d, p + i));
+    auto acc = comb(comb(a0, a1), comb(a2, a3));
+    HWY_ALIGN T lanes[hn::MaxLanes(d)];
+    hn::Store(acc, d, lanes);
+    T s = init;
+    auto comb1 = [&](T a, T b) { return hn::GetLane(comb(hn::Set(d, a), hn::Set(d, b))); };
+    for (int64_t j = 0; j < N; ++j) s = comb1(s, lanes[j]);
+    for (; i < r; ++i) s = comb1(s, p[i]);
+    y[row] = s;
+  }
+}
+
+bool SimdReduceRows(ReduceOp op, DType dt, const void* x, void* y, int64_t rows, int64_t r) {
+  if (op != ReduceOp::kSum && op != ReduceOp::kMax && op != ReduceOp::kMin) return false;
+  if (dt == float32) {
+    reduce_rows_t<float>(op, static_cast<const float*>(x), static_cast<float*>(y), rows, r);
+    return true;
+  }
+  if (dt == float64) {
+    reduce_rows_t<double>(op, static_cast<const double*>(x), static_cast<double*>(y), rows, r);
+    return true;
+  }
+  return false;
+}
+
+template <class T>
+void accumulate_t(ReduceOp op, const T* x, T* y, int64_t n) {
+  map_binary<T>(y, x, y, n, false, false, [op](auto d, auto a, auto b) {
+    if (op == ReduceOp::kSum) return hn::Add(a, b);
+    if (op == ReduceOp::kMax) return vmax_jax(d, a, b);
+    return vmin_jax(d, a, b);
+  });
+}
+
+bool SimdAccumulate(ReduceOp op, DType dt, const void* x, void* y, int64_t n) {
+  if (op != ReduceOp::kSum && op != ReduceOp::kMax && op != ReduceOp::kMin) return false;
+  if (dt == float32) {
+    accumulate_t<float>(op, static_cast<const float*>(x), static_cast<float*>(y), n);
+    return true;
+  }
+  if (dt == float64) {
+    accumulate_t<double>(op, static_cast<const double*>(x), static_cast<double*>(y), n);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace jx::cpu::HWY_NAMESPACE
+HWY_AFTER_NAMESPACE();
+
+#if HWY_ONCE
+namespace jx::cpu {
+HWY_EXPORT(SimdUnary);
+HWY_EXPORT(SimdBinary);
+HWY_EXPORT(SimdReduceRows);
+HWY_EXPORT(SimdAccumulate);
+
+bool simd_unary(UnaryOp op, DType dt, const void* x, void* y, int64_t n) {
+  return HWY_DYNAMIC_DISPATCH(SimdUnary)(op, dt, x, y, n);
+}
+bool simd_binary(BinaryOp op, DType dt, const void* a, const void* b, void* out, int64_t n,
+                 bool a_scalar, bool b_scalar) {
+  return HWY_DYNAMIC_DISPATCH(SimdBinary)(op, dt, a, b, out, n, a_scalar, b_scalar);
+}
+bool simd_reduce_rows(ReduceOp op, DType dt, const void* x, void* y, int64_t rows, int64_t r) {
+  return HWY_DYNAMIC_DISPATCH(SimdReduceRows)(op, dt, x, y, rows, r);
+}
+bool simd_accumulate(ReduceOp op, DType dt, const void* x, void* y, int64_t n) {
+  return HWY_DYNAMIC_DISPATCH(SimdAccumulate)(op, dt, x, y, n);
+}
+}  // namespace jx::cpu
+#endif

@@ -1,0 +1,171 @@
+// Reductions over any set of axes, and argmax/argmin. The kernel sees an
+// [outer, r, inner] view: when the reduced axes are not one contiguous block,
+// the operand is first transposed so that they are.
+#include <algorithm>
+
+#include "backend/cpu/kernels.h"
+#include "jx/lax.h"
+#include "prims/rules.h"
+
+namespace jx::prims {
+namespace {
+
+using cpu::ReduceOp;
+
+struct ReduceDef {
+  const char* name;
+  ReduceOp op;
+  unsigned classes;
+};
+constexpr ReduceDef kReduce[] = {
+    {"reduce_sum", ReduceOp::kSum, kNumClass},  {"reduce_prod", ReduceOp::kProd, kNumClass},
+    {"reduce_max", ReduceOp::kMax, kAnyClass},  {"reduce_min", ReduceOp::kMin, kAnyClass},
+    {"reduce_and", ReduceOp::kAnd, kBoolOrIntClass}, {"reduce_or", ReduceOp::kOr, kBoolOrIntClass},
+};
+
+Aval reduced_aval(std::string_view op, const Aval& x, const Params& params,
+                  std::vector<int64_t>* axes_out = nullptr) {
+  std::vector<int64_t> axes = canonical_axes(op, params.get_ints("axes"), x.ndim());
+  Aval out{x.dtype, {}, x.weak_type};
+  for (int64_t i = 0; i < x.ndim(); ++i)
+    if (std::find(axes.begin(), axes.end(), i) == axes.end()) out.shape.push_back(x.shape[size_t(i)]);
+  if (axes_out) *axes_out = std::move(axes);
+  return out;
+}
+
+// Moves the reduced axes to a contiguous block (if needed) and returns the
+// [outer, r, inner] sizes of the data to reduce.
+Array to_reduction_layout(const Array& x, std::vector<int64_t> axes, int64_t& outer, int64_t& r,
+                          int64_t& inner) {
+  std::sort(axes.begin(), axes.end());
+  const Shape& s = x.shape();
+  bool contiguous = axes.empty() || axes.back() - axes.front() + 1 == int64_t(axes.size());
+  Array y = x;
+  std::vector<int64_t> order;
+  if (!contiguous) {
+    for (int64_t i = 0; i < x.ndim(); ++i)
+      if (!std::binary_search(axes.begin(), axes.end(), i)) order.push_back(i);
+    for (int64_t a : axes) order.push_back(a);
+    y = eval_primitive(*find_primitive("transpose"), {&x, 1},
+                       Params{{"permutation", order}})[0];
+    int64_t kept = x.ndim() - int64_t(axes.size());
+    axes.clear();
+    for (int64_t i = kept; i < x.ndim(); ++i) axes.push_back(i);
+  }
+  const Shape& ys = y.shape();
+  outer = 1, r = 1, inner = 1;
+  for (int64_t i = 0; i < y.ndim(); ++i) {
+    if (!axes.empty() && i >= axes.front() && i <= axes.back()) r *= ys[size_t(i)];
+    else if (axes.empty() || i < axes.front()) outer *= ys[size_t(i)];
+    else inner *= ys[size_t(i)];
+  }
+  (void)s;
+  return y;
+}
+
+Primitive make_reduce(const ReduceDef& def) {
+  Primitive p;
+  p.name = def.name;
+  std::string name = def.name;
+  unsigned classes = def.classes;
+  p.abstract_eval = [name, classes](std::span<const Aval> in, const Params& params) {
+    check_dtype(name, in[0], classes);
+    return std::vector<Aval>{reduced_aval(name, in[0], params)};
+  };
+  p.impl = [op = def.op, name](std::span<const Array> in, std::span<Array> out,
+                               const Params& params) {
+    std::vector<int64_t> axes = canonical_axes(name, params.get_ints("axes"), in[0].ndim());
+    int64_t outer, r, inner;
+    Array y = to_reduction_layout(in[0], axes, outer, r, inner);
+    cpu::reduce(op, y.dtype(), in_data(y), out_data(out[0]), outer, r, inner);
+  };
+  return p;
+}
+
+struct ReduceTable {
+  std::vector<Primitive> prims;
+  ReduceTable() {
+    prims.reserve(std::size(kReduce));
+    for (const auto& d : kReduce) prims.push_back(make_reduce(d));
+    for (auto& p : prims) register_primitive(p);
+  }
+};
+ReduceTable& reduce_table() {
+  static ReduceTable* t = new ReduceTable();
+  return *t;
+}
+const ReduceTable& g_reduce_reg = reduce_table();
+
+Primitive make_arg(bool is_max) {
+  Primitive p;
+  p.name = is_max ? "argmax" : "argmin";
+  std::string name = p.name;
+  p.abstract_eval = [name](std::span<const Aval> in, const Params& params) {
+    check_dtype(name, in[0], kAnyClass);
+    const auto& axes = params.get_ints("axes");
+    if (axes.size() != 1)
+      throw_error(name, "takes exactly one axis, got " + shape_str(axes));
+    int64_t axis = canonical_axis(name, axes[0], in[0].ndim());
+    if (in[0].shape[size_t(axis)] == 0)
+      throw_error(name, "cannot take the " + name + " of an empty axis (operand " + in[0].str() + ")");
+    DType idx = params.get<DType>("index_dtype");
+    if (!(idx == int32 || idx == int64))
+      throw_error(name, "index_dtype must be int32 or int64, got " + std::string(idx.name()));
+    Aval out{idx, {}, false};
+    for (int64_t i = 0; i < in[0].ndim(); ++i)
+      if (i != axis) out.shape.push_back(in[0].shape[size_t(i)]);
+    return std::vector<Aval>{out};
+  };
+  p.impl = [is_max, name](std::span<const Array> in, std::span<Array> out, const Params& params) {
+    int64_t axis = canonical_axis(name, params.get_ints("axes")[0], in[0].ndim());
+    const Shape& s = in[0].shape();
+    int64_t outer = 1, inner = 1;
+    for (int64_t i = 0; i < axis; ++i) outer *= s[size_t(i)];
+    for (int64_t i = axis + 1; i < in[0].ndim(); ++i) inner *= s[size_t(i)];
+    cpu::arg_reduce(is_max, in[0].dtype(), in_data(in[0]), out[0].dtype(), out_data(out[0]),
+                    outer, s[size_t(axis)], inner);
+  };
+  return p;
+}
+Primitive argmax_p = make_arg(true);
+Primitive argmin_p = make_arg(false);
+const Primitive& argmax_reg = register_primitive(argmax_p);
+const Primitive& argmin_reg = register_primitive(argmin_p);
+
+Array reduce(ReduceOp op, const Array& x, std::vector<int64_t> axes, const Loc& loc) {
+  CallSite site(loc);
+  return bind1(reduce_table().prims[size_t(op)], {x}, Params{{"axes", std::move(axes)}});
+}
+
+}  // namespace
+}  // namespace jx::prims
+
+namespace jx::lax {
+using cpu::ReduceOp;
+Array reduce_sum(const Array& x, std::vector<int64_t> axes, Loc loc) {
+  return prims::reduce(ReduceOp::kSum, x, std::move(axes), loc);
+}
+Array reduce_prod(const Array& x, std::vector<int64_t> axes, Loc loc) {
+  return prims::reduce(ReduceOp::kProd, x, std::move(axes), loc);
+}
+Array reduce_max(const Array& x, std::vector<int64_t> axes, Loc loc) {
+  return prims::reduce(ReduceOp::kMax, x, std::move(axes), loc);
+}
+Array reduce_min(const Array& x, std::vector<int64_t> axes, Loc loc) {
+  return prims::reduce(ReduceOp::kMin, x, std::move(axes), loc);
+}
+Array reduce_and(const Array& x, std::vector<int64_t> axes, Loc loc) {
+  return prims::reduce(ReduceOp::kAnd, x, std::move(axes), loc);
+}
+Array reduce_or(const Array& x, std::vector<int64_t> axes, Loc loc) {
+  return prims::reduce(ReduceOp::kOr, x, std::move(axes), loc);
+}
+Array argmax(const Array& x, int64_t axis, DType index_dtype, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::argmax_p, {x}, Params{{"axes", std::vector<int64_t>{axis}}, {"index_dtype", index_dtype}});
+}
+Array argmin(const Array& x, int64_t axis, DType index_dtype, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::argmin_p, {x}, Params{{"axes", std::vector<int64_t>{axis}}, {"index_dtype", index_dtype}});
+}
+}  // namespace jx::lax

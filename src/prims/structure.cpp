@@ -1,0 +1,410 @@
+// Structural primitives: broadcast_in_dim, reshape, squeeze, expand_dims,
+// transpose, rev, slice, pad, concatenate, iota, copy and device_put. All data
+// movement goes through one strided-copy kernel; reshape-like ops are views.
+#include <algorithm>
+#include <cstring>
+#include <numeric>
+
+#include "backend/cpu/kernels.h"
+#include "jx/lax.h"
+#include "prims/rules.h"
+
+namespace jx::prims {
+namespace {
+
+Primitive define(const char* name, ShapeRule rule, EagerKernel impl, bool self_alloc = false) {
+  Primitive p;
+  p.name = name;
+  p.abstract_eval = std::move(rule);
+  p.impl = std::move(impl);
+  p.self_allocating = self_alloc;
+  return p;
+}
+
+// The output shares the operand's bytes (reshape, squeeze, expand_dims).
+void view_impl(std::span<const Array> in, std::span<Array> out, const Params&) {
+  out[0] = make_view(out[0].aval(), in[0].device(), in[0].impl().buffer);
+}
+
+std::string ints_str(const std::vector<int64_t>& v) { return shape_str(v); }
+
+// ---------------------------------------------------------------- broadcast
+Primitive broadcast_in_dim_p = define(
+    "broadcast_in_dim",
+    [](std::span<const Aval> in, const Params& params) {
+      const Aval& x = in[0];
+      Shape shape(params.get_ints("shape"));
+      const auto& bd = params.get_ints("broadcast_dimensions");
+      if (int64_t(bd.size()) != x.ndim())
+        throw_error("broadcast_in_dim", "broadcast_dimensions " + ints_str(bd) + " must have one entry per operand dimension of " + x.str());
+      for (size_t i = 0; i < bd.size(); ++i) {
+        if (bd[i] < 0 || bd[i] >= int64_t(shape.size()) || (i > 0 && bd[i] <= bd[i - 1]))
+          throw_error("broadcast_in_dim", "broadcast_dimensions " + ints_str(bd) +
+                                              " must be strictly increasing and within the rank of the target shape " + shape.str());
+        int64_t d = x.shape[i];
+        if (d != 1 && d != shape[size_t(bd[i])])
+          throw_error("broadcast_in_dim", "operand " + x.str() + " cannot be broadcast to " + shape.str() +
+                                              " with broadcast_dimensions " + ints_str(bd));
+      }
+      for (int64_t d : shape)
+        if (d < 0) throw_error("broadcast_in_dim", "negative dimension in shape " + shape.str());
+      return std::vector<Aval>{Aval{x.dtype, shape, x.weak_type}};
+    },
+    [](std::span<const Array> in, std::span<Array> out, const Params& params) {
+      const auto& bd = params.get_ints("broadcast_dimensions");
+      const Shape& os = out[0].shape();
+      auto in_strides = strides_of(in[0].shape());
+      std::vector<int64_t> src(os.size(), 0);
+      for (size_t i = 0; i < bd.size(); ++i)
+        if (in[0].shape()[i] != 1) src[size_t(bd[i])] = in_strides[i];
+      cpu::strided_copy(in_data(in[0]), 0, src, out_data(out[0]), 0, strides_of(os), os,
+                        in[0].dtype().itemsize());
+    });
+
+// ---------------------------------------------------------------- views
+Primitive reshape_p = define(
+    "reshape",
+    [](std::span<const Aval> in, const Params& params) {
+      Shape s(params.get_ints("new_sizes"));
+      for (int64_t d : s)
+        if (d < 0) throw_error("reshape", "negative dimension in new_sizes " + s.str());
+      if (s.numel() != in[0].size())
+        throw_error("reshape", "cannot reshape " + in[0].str() + " (" + std::to_string(in[0].size()) +
+                                   " elements) to " + s.str() + " (" + std::to_string(s.numel()) + " elements)");
+      return std::vector<Aval>{Aval{in[0].dtype, s, in[0].weak_type}};
+    },
+    view_impl, true);
+
+Primitive squeeze_p = define(
+    "squeeze",
+    [](std::span<const Aval> in, const Params& params) {
+      auto dims = canonical_axes("squeeze", params.get_ints("dimensions"), in[0].ndim());
+      Aval out{in[0].dtype, {}, in[0].weak_type};
+      for (int64_t d : dims)
+        if (in[0].shape[size_t(d)] != 1)
+          throw_error("squeeze", "cannot squeeze dimension " + std::to_string(d) + " of size " +
+                                     std::to_string(in[0].shape[size_t(d)]) + " (operand " + in[0].str() + ")");
+      for (int64_t i = 0; i < in[0].ndim(); ++i)
+        if (std::find(dims.begin(), dims.end(), i) == dims.end()) out.shape.push_back(in[0].shape[size_t(i)]);
+      return std::vector<Aval>{out};
+    },
+    view_impl, true);
+
+Primitive expand_dims_p = define(
+    "expand_dims",
+    [](std::span<const Aval> in, const Params& params) {
+      int64_t out_rank = in[0].ndim() + int64_t(params.get_ints("dimensions").size());
+      auto dims = canonical_axes("expand_dims", params.get_ints("dimensions"), out_rank);
+      std::sort(dims.begin(), dims.end());
+      Aval out{in[0].dtype, in[0].shape, in[0].weak_type};
+      for (int64_t d : dims) out.shape.insert(size_t(d), 1);
+      return std::vector<Aval>{out};
+    },
+    view_impl, true);
+
+// ---------------------------------------------------------------- transpose / rev
+Primitive transpose_p = define(
+    "transpose",
+    [](std::span<const Aval> in, const Params& params) {
+      const auto& perm = params.get_ints("permutation");
+      std::vector<int64_t> sorted = perm;
+      std::sort(sorted.begin(), sorted.end());
+      bool ok = int64_t(perm.size()) == in[0].ndim();
+      for (size_t i = 0; ok && i < sorted.size(); ++i) ok = sorted[i] == int64_t(i);
+      if (!ok)
+        throw_error("transpose", "permutation " + ints_str(perm) + " is not a permutation of the " +
+                                     std::to_string(in[0].ndim()) + " axes of " + in[0].str());
+      Aval out{in[0].dtype, {}, in[0].weak_type};
+      for (int64_t p : perm) out.shape.push_back(in[0].shape[size_t(p)]);
+      return std::vector<Aval>{out};
+    },
+    [](std::span<const Array> in, std::span<Array> out, const Params& params) {
+      const auto& perm = params.get_ints("permutation");
+      auto st = strides_of(in[0].shape());
+      std::vector<int64_t> src;
+      for (int64_t p : perm) src.push_back(st[size_t(p)]);
+      const Shape& os = out[0].shape();
+      cpu::strided_copy(in_data(in[0]), 0, src, out_data(out[0]), 0, strides_of(os), os,
+                        in[0].dtype().itemsize());
+    });
+
+Primitive rev_p = define(
+    "rev",
+    [](std::span<const Aval> in, const Params& params) {
+      canonical_axes("rev", params.get_ints("dimensions"), in[0].ndim());
+      return std::vector<Aval>{in[0]};
+    },
+    [](std::span<const Array> in, std::span<Array> out, const Params& params) {
+      auto dims = canonical_axes("rev", params.get_ints("dimensions"), in[0].ndim());
+      const Shape& s = in[0].shape();
+      auto st = strides_of(s);
+      int64_t off = 0;
+      for (int64_t d : dims) {
+        off += (s[size_t(d)] - 1) * st[size_t(d)];
+        st[size_t(d)] = -st[size_t(d)];
+      }
+      cpu::strided_copy(in_data(in[0]), off, st, out_data(out[0]), 0, strides_of(s), s,
+                        in[0].dtype().itemsize());
+    });
+
+// ---------------------------------------------------------------- slice
+Primitive slice_p = define(
+    "slice",
+    [](std::span<const Aval> in, const Params& params) {
+      const Aval& x = in[0];
+      const auto& start = params.get_ints("start_indices");
+      const auto& limit = params.get_ints("limit_indices");
+      std::vector<int64_t> strides = params.get_ints("strides");
+      if (strides.empty()) strides.assign(size_t(x.ndim()), 1);
+      if (int64_t(start.size()) != x.ndim() || int64_t(limit.size()) != x.ndim() ||
+          int64_t(strides.size()) != x.ndim())
+        throw_error("slice", "start_indices " + ints_str(start) + ", limit_indices " + ints_str(limit) +
+                                 " and strides must each have one entry per dimension of " + x.str());
+      Aval out{x.dtype, {}, x.weak_type};
+      for (size_t i = 0; i < start.size(); ++i) {
+        if (start[i] < 0 || start[i] > limit[i] || limit[i] > x.shape[i])
+          throw_error("slice", "start_indices " + ints_str(start) + " and limit_indices " + ints_str(limit) +
+                                   " must satisfy 0 <= start <= limit <= shape " + x.shape.str());
+        if (strides[i] < 1)
+          throw_error("slice", "strides " + ints_str(strides) + " must be positive");
+        out.shape.push_back((limit[i] - start[i] + strides[i] - 1) / strides[i]);
+      }
+      return std::vector<Aval>{out};
+    },
+    [](std::span<const Array> in, std::span<Array> out, const Params& params) {
+      const auto& start = params.get_ints("start_indices");
+      std::vector<int64_t> strides = params.get_ints("strides");
+      if (strides.empty()) strides.assign(start.size(), 1);
+      auto st = strides_of(in[0].shape());
+      int64_t off = 0;
+      for (size_t i = 0; i < st.size(); ++i) {
+        off += start[i] * st[i];
+        st[i] *= strides[i];
+      }
+      const Shape& os = out[0].shape();
+      cpu::strided_copy(in_data(in[0]), off, st, out_data(out[0]), 0, strides_of(os), os,
+                        in[0].dtype().itemsize());
+    });
+
+// ---------------------------------------------------------------- pad
+Primitive pad_p = define(
+    "pad",
+    [](std::span<const Aval> in, const Params& params) {
+      const Aval& x = in[0];
+      const Aval& v = in[1];
+      if (v.ndim() != 0) throw_error("pad", "padding_value must be a scalar, got " + v.str());
+      if (!(v.dtype == x.dtype))
+        throw_error("pad", "padding_value dtype " + std::string(v.dtype.name()) +
+                               " must match the operand's " + std::string(x.dtype.name()));
+      const auto& cfg = params.get_ints("padding_config");
+      if (int64_t(cfg.size()) != 3 * x.ndim())
+        throw_error("pad", "padding_config needs one (low, high, interior) triple per dimension of " + x.str());
+      Aval out{x.dtype, {}, x.weak_type && v.weak_type};
+      for (int64_t i = 0; i < x.ndim(); ++i) {
+        int64_t lo = cfg[size_t(3 * i)], hi = cfg[size_t(3 * i + 1)], interior = cfg[size_t(3 * i + 2)];
+        if (interior < 0) throw_error("pad", "interior padding must be >= 0, got " + std::to_string(interior));
+        int64_t d = x.shape[size_t(i)];
+        int64_t n = lo + hi + d + std::max<int64_t>(0, d - 1) * interior;
+        if (n < 0)
+          throw_error("pad", "negative padding (" + std::to_string(lo) + ", " + std::to_string(hi) +
+                                 ") removes more than dimension " + std::to_string(i) + " of " + x.str() + " holds");
+        out.shape.push_back(n);
+      }
+      return std::vector<Aval>{out};
+    },
+    [](std::span<const Array> in, std::span<Array> out, const Params& params) {
+      const Array& x = in[0];
+      int es = x.dtype().itemsize();
+      cpu::fill(out_data(out[0]), in_data(in[1]), es, out[0].size());
+      const auto& cfg = params.get_ints("padding_config");
+      const Shape& os = out[0].shape();
+      auto ost = strides_of(os);
+      auto ist = strides_of(x.shape());
+      // Copy the operand elements that land inside the output: element j of a
+      // dimension goes to lo + j * (interior + 1).
+      std::vector<int64_t> shape, sst, dst;
+      int64_t soff = 0, doff = 0;
+      for (int64_t i = 0; i < x.ndim(); ++i) {
+        int64_t lo = cfg[size_t(3 * i)], step = cfg[size_t(3 * i + 2)] + 1;
+        int64_t d = x.shape()[size_t(i)], n = os[size_t(i)];
+        int64_t j0 = lo >= 0 ? 0 : (-lo + step - 1) / step;  // first element with position >= 0
+        int64_t j1 = d;                                     // one past the last with position < n
+        while (j1 > j0 && lo + (j1 - 1) * step >= n) --j1;
+        if (j1 <= j0) return;
+        shape.push_back(j1 - j0);
+        sst.push_back(ist[size_t(i)]);
+        dst.push_back(ost[size_t(i)] * step);
+        soff += j0 * ist[size_t(i)];
+        doff += (lo + j0 * step) * ost[size_t(i)];
+      }
+      cpu::strided_copy(in_data(x), soff, sst, out_data(out[0]), doff, dst, shape, es);
+    });
+
+// ---------------------------------------------------------------- concatenate
+Primitive concatenate_p = define(
+    "concatenate",
+    [](std::span<const Aval> in, const Params& params) {
+      if (in.empty()) throw_error("concatenate", "needs at least one operand");
+      int64_t dim = params.get_int("dimension");
+      const Aval& a = in[0];
+      if (a.ndim() == 0) throw_error("concatenate", "cannot concatenate scalars (operand " + a.str() + ")");
+      if (dim < 0 || dim >= a.ndim())
+        throw_error("concatenate", "dimension " + std::to_string(dim) + " is out of bounds for rank " + std::to_string(a.ndim()));
+      Aval out = a;
+      out.shape[size_t(dim)] = 0;
+      for (const Aval& b : in) {
+        bool ok = b.ndim() == a.ndim() && b.dtype == a.dtype;
+        for (int64_t i = 0; ok && i < a.ndim(); ++i)
+          ok = i == dim || b.shape[size_t(i)] == a.shape[size_t(i)];
+        if (!ok)
+          throw_error("concatenate", "operands must have equal dtypes and equal shapes except in dimension " +
+                                         std::to_string(dim) + ", got " + avals_str(in));
+        out.shape[size_t(dim)] += b.shape[size_t(dim)];
+        out.weak_type = out.weak_type && b.weak_type;
+      }
+      return std::vector<Aval>{out};
+    },
+    [](std::span<const Array> in, std::span<Array> out, const Params& params) {
+      int64_t dim = params.get_int("dimension");
+      const Shape& os = out[0].shape();
+      auto ost = strides_of(os);
+      int64_t offset = 0;
+      for (const Array& x : in) {
+        cpu::strided_copy(in_data(x), 0, strides_of(x.shape()), out_data(out[0]),
+                          offset * ost[size_t(dim)], ost, x.shape(), x.dtype().itemsize());
+        offset += x.shape()[size_t(dim)];
+      }
+    });
+
+// ---------------------------------------------------------------- iota, copy, device_put
+Primitive iota_p = [] {
+  Primitive p = define(
+      "iota",
+      [](std::span<const Aval>, const Params& params) {
+        Shape s(params.get_ints("shape"));
+        DType dt = params.get<DType>("dtype");
+        int64_t dim = params.get_int("dimension");
+        if (dim < 0 || dim >= int64_t(s.size()))
+          throw_error("iota", "dimension " + std::to_string(dim) + " is out of bounds for shape " + s.str());
+        for (int64_t d : s)
+          if (d < 0) throw_error("iota", "negative dimension in shape " + s.str());
+        if (dt.is_bool()) throw_error("iota", "dtype must be numeric, got bool");
+        return std::vector<Aval>{Aval{dt, s, false}};
+      },
+      [](std::span<const Array>, std::span<Array> out, const Params& params) {
+        cpu::iota(out[0].dtype(), out_data(out[0]), out[0].shape(), int(params.get_int("dimension")));
+      });
+  p.placement = [](std::span<const Array>, const Params&) { return default_device(); };
+  return p;
+}();
+
+Primitive copy_p = define(
+    "copy", [](std::span<const Aval> in, const Params&) { return std::vector<Aval>{in[0]}; },
+    [](std::span<const Array> in, std::span<Array> out, const Params&) {
+      std::memcpy(out_data(out[0]), in_data(in[0]), size_t(in[0].nbytes()));
+    });
+
+Primitive device_put_p = [] {
+  Primitive p = define(
+      "device_put",
+      [](std::span<const Aval> in, const Params& params) {
+        int64_t id = params.get_int("device");
+        auto all = devices();
+        if (id < 0 || id >= int64_t(all.size()))
+          throw_error("device_put", "no device with id " + std::to_string(id) + " (there are " +
+                                        std::to_string(all.size()) + ")");
+        return std::vector<Aval>{in[0]};
+      },
+      [](std::span<const Array> in, std::span<Array> out, const Params&) {
+        std::memcpy(out_data(out[0]), in_data(in[0]), size_t(in[0].nbytes()));
+      });
+  p.placement = [](std::span<const Array>, const Params& params) {
+    return devices()[size_t(params.get_int("device"))];
+  };
+  return p;
+}();
+
+struct Registrar {
+  Registrar() {
+    for (Primitive* p : {&broadcast_in_dim_p, &reshape_p, &squeeze_p, &expand_dims_p, &transpose_p,
+                         &rev_p, &slice_p, &pad_p, &concatenate_p, &iota_p, &copy_p, &device_put_p})
+      register_primitive(*p);
+  }
+} g_registrar;
+
+}  // namespace
+}  // namespace jx::prims
+
+namespace jx {
+
+Array device_put(const Array& x, Device device, std::source_location loc) {
+  CallSite site(loc);
+  if (x.device() == device) return x;
+  return bind1(prims::device_put_p, {x}, Params{{"device", int64_t(device.id())}});
+}
+
+}  // namespace jx
+
+namespace jx::lax {
+
+Array broadcast_in_dim(const Array& x, const Shape& shape, std::vector<int64_t> bdims, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::broadcast_in_dim_p, {x},
+               Params{{"shape", shape.to_vector()}, {"broadcast_dimensions", std::move(bdims)}});
+}
+Array reshape(const Array& x, const Shape& new_sizes, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::reshape_p, {x}, Params{{"new_sizes", new_sizes.to_vector()}});
+}
+Array squeeze(const Array& x, std::vector<int64_t> dimensions, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::squeeze_p, {x}, Params{{"dimensions", std::move(dimensions)}});
+}
+Array expand_dims(const Array& x, std::vector<int64_t> dimensions, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::expand_dims_p, {x}, Params{{"dimensions", std::move(dimensions)}});
+}
+Array transpose(const Array& x, std::vector<int64_t> permutation, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::transpose_p, {x}, Params{{"permutation", std::move(permutation)}});
+}
+Array rev(const Array& x, std::vector<int64_t> dimensions, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::rev_p, {x}, Params{{"dimensions", std::move(dimensions)}});
+}
+Array slice(const Array& x, std::vector<int64_t> start, std::vector<int64_t> limit,
+            std::vector<int64_t> strides, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::slice_p, {x},
+               Params{{"start_indices", std::move(start)}, {"limit_indices", std::move(limit)},
+                      {"strides", std::move(strides)}});
+}
+Array pad(const Array& x, const Array& padding_value, std::vector<PadConfig> config, Loc loc) {
+  CallSite site(loc);
+  std::vector<int64_t> flat;
+  for (const auto& c : config) {
+    flat.push_back(c.low);
+    flat.push_back(c.high);
+    flat.push_back(c.interior);
+  }
+  return bind1(prims::pad_p, {x, padding_value}, Params{{"padding_config", std::move(flat)}});
+}
+Array concatenate(std::span<const Array> operands, int64_t dimension, Loc loc) {
+  CallSite site(loc);
+  if (!operands.empty()) dimension = prims::canonical_axis("concatenate", dimension, operands[0].ndim());
+  return bind1(prims::concatenate_p, operands, Params{{"dimension", dimension}});
+}
+Array concatenate(std::initializer_list<Array> operands, int64_t dimension, Loc loc) {
+  return concatenate(std::span<const Array>(operands.begin(), operands.size()), dimension, loc);
+}
+Array iota(DType dtype, const Shape& shape, int64_t dimension, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::iota_p, std::span<const Array>{},
+               Params{{"dtype", dtype}, {"shape", shape.to_vector()}, {"dimension", dimension}});
+}
+Array copy(const Array& x, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::copy_p, {x});
+}
+
+}  // namespace jx::lax
