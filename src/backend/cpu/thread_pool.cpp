@@ -117,7 +117,7 @@ int num_threads() {
 
 void set_num_threads(int n) {
   std::lock_guard<std::mutex> g(g_pool_mu);
-  g_threads = n < 1 ? 1 : n;
+  g_threads = n < 1 ? default_threads() : n;
   if (g_pool) g_pool->resize(g_threads);
 }
 

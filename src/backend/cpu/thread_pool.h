@@ -10,7 +10,7 @@ namespace jx::cpu {
 
 /// Threads used by kernels: JX_NUM_THREADS, else the hardware concurrency.
 int num_threads();
-/// Changes the thread count (1 = run everything on the caller).
+/// Changes the thread count (1 = run everything on the caller; 0 = default).
 void set_num_threads(int n);
 
 /// Runs fn(i) for i in [0, n) across the pool; the caller takes part. Each
