@@ -70,6 +70,10 @@ void unary_16m(benchmark::State& state, float lo, float hi) {
 }
 void BM_Tanh16M_1T(benchmark::State& s) { unary_16m<jx::lax::tanh>(s, -4, 4); }
 void BM_Exp16M_1T(benchmark::State& s) { unary_16m<jx::lax::exp>(s, -10, 10); }
+void BM_Neg16M_1T(benchmark::State& s) { unary_16m<jx::lax::neg>(s, -4, 4); }
+void BM_Sqrt16M_1T(benchmark::State& s) { unary_16m<jx::lax::sqrt>(s, 0, 4); }
+BENCHMARK(BM_Neg16M_1T)->Unit(benchmark::kMillisecond)->UseRealTime();
+BENCHMARK(BM_Sqrt16M_1T)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Tanh16M_1T)->Unit(benchmark::kMillisecond)->UseRealTime();
 BENCHMARK(BM_Exp16M_1T)->Unit(benchmark::kMillisecond)->UseRealTime();
 

@@ -4,6 +4,7 @@
 // stands for a value the transformation is computing.
 #pragma once
 
+#include <concepts>
 #include <cstring>
 #include <iosfwd>
 #include <memory>
@@ -30,7 +31,17 @@ struct Aval {
   std::string str() const;
 };
 
-class Tracer;  // jx/trace.h
+class Tracer;  // jx/primitive.h
+
+/// An index along axis 0 with the caller's location (x[i] cannot take a
+/// defaulted location parameter; this implicit conversion carries it).
+struct IndexAt {
+  int64_t i;
+  std::source_location loc;
+  template <std::integral I>
+  IndexAt(I i, std::source_location loc = std::source_location::current())  // NOLINT
+      : i(int64_t(i)), loc(loc) {}
+};
 
 struct ArrayImpl {
   Aval aval;
@@ -67,7 +78,7 @@ class Array {
   std::vector<T> to_vector(std::source_location loc = std::source_location::current()) const;
 
   /// The sub-array at index i along axis 0; negative i counts from the end.
-  Array operator[](int64_t i) const;
+  Array operator[](IndexAt i) const;
   /// Waits for pending work on this array (execution is synchronous today).
   const Array& block_until_ready() const { return *this; }
 

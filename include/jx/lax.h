@@ -69,6 +69,7 @@ Array mul(const Array& x, const Array& y, Loc loc = Loc::current());
 Array div(const Array& x, const Array& y, Loc loc = Loc::current());
 /// Remainder with the sign of x (C fmod / %); x % 0 is x for integers.
 Array rem(const Array& x, const Array& y, Loc loc = Loc::current());
+/// x ** y for floating x; y has x's dtype or is an integer array of x's shape.
 Array pow(const Array& x, const Array& y, Loc loc = Loc::current());
 Array max(const Array& x, const Array& y, Loc loc = Loc::current());
 Array min(const Array& x, const Array& y, Loc loc = Loc::current());
@@ -96,6 +97,9 @@ Array clamp(const Array& lo, const Array& x, const Array& hi, Loc loc = Loc::cur
 
 // --- types ------------------------------------------------------------------
 Array convert_element_type(const Array& x, DType new_dtype, Loc loc = Loc::current());
+/// As above, with the result's weak type set explicitly (for promotion code).
+Array convert_element_type(const Array& x, DType new_dtype, bool weak_type,
+                           Loc loc = Loc::current());
 /// Reinterprets the bits; a narrower target adds a trailing dimension, a wider
 /// one consumes the last dimension.
 Array bitcast_convert_type(const Array& x, DType new_dtype, Loc loc = Loc::current());

@@ -55,7 +55,9 @@ const void* Array::data(std::string_view op) const {
   return a.buffer->data();
 }
 
-Array Array::operator[](int64_t i) const {
+Array Array::operator[](IndexAt at) const {
+  CallSite site(at.loc);
+  int64_t i = at.i;
   const Shape& s = shape();
   if (s.empty()) throw_error("getitem", "cannot index a 0-d array (shape ())");
   int64_t n = s[0];

@@ -63,6 +63,11 @@ Array convert_element_type(const Array& x, DType new_dtype, Loc loc) {
   return bind1(prims::convert_p, {x}, Params{{"new_dtype", new_dtype}, {"weak_type", false}});
 }
 
+Array convert_element_type(const Array& x, DType new_dtype, bool weak_type, Loc loc) {
+  CallSite site(loc);
+  return bind1(prims::convert_p, {x}, Params{{"new_dtype", new_dtype}, {"weak_type", weak_type}});
+}
+
 Array bitcast_convert_type(const Array& x, DType new_dtype, Loc loc) {
   CallSite site(loc);
   return bind1(prims::bitcast_p, {x}, Params{{"new_dtype", new_dtype}});

@@ -124,6 +124,14 @@ Primitive make_binary(const BinaryDef& def) {
     if (in.size() != 2)
       throw_error(name, "expected 2 operands, got " + std::to_string(in.size()));
     check_dtype(name, in[0], classes);
+    if (op == BinaryOp::kPow && in[1].dtype.is_integer()) {
+      // lax.pow takes an integer exponent array as well (JAX converts it).
+      if (!(in[1].shape == in[0].shape))
+        throw_error(name, "operands must have equal shapes, got " + in[0].shape.str() + " and " +
+                              in[1].shape.str());
+      Aval out = in[0];
+      return std::vector<Aval>{out};
+    }
     check_dtype(name, in[1], classes);
     check_same(name, in);
     Aval out = in[0];
@@ -135,6 +143,12 @@ Primitive make_binary(const BinaryDef& def) {
     return std::vector<Aval>{out};
   };
   p.impl = [op = def.op](std::span<const Array> in, std::span<Array> out, const Params&) {
+    if (in[1].dtype() != in[0].dtype()) {  // pow with an integer exponent
+      Array y = make_uninit(Aval{in[0].dtype(), in[1].shape(), false}, in[1].device());
+      cpu::convert(in[1].dtype(), in_data(in[1]), in[0].dtype(), out_data(y), in[1].size());
+      cpu::binary(op, in[0].dtype(), in_data(in[0]), in_data(y), out_data(out[0]), in[0].size());
+      return;
+    }
     cpu::binary(op, in[0].dtype(), in_data(in[0]), in_data(in[1]), out_data(out[0]),
                 in[0].size());
   };

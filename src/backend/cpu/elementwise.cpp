@@ -22,10 +22,13 @@ double digamma(double x) {
   if (x <= 0 && std::floor(x) == x) return NAN;
   double result = 0;
   if (x < 0) {
-    result -= M_PI / std::tan(M_PI * x);
+    // tan has period pi: reduce first so pi*x keeps its precision.
+    result -= M_PI / std::tan(M_PI * (x - std::nearbyint(x)));
     x = 1 - x;
   }
-  while (x < 6) {
+  // Up to x >= 10, where the series below is accurate to ~1e-17 (at 6 its
+  // first omitted term is 1.6e-13, over 100 ulps).
+  while (x < 10) {
     result -= 1 / x;
     x += 1;
   }
@@ -64,12 +67,14 @@ double erf_inv(double x) {
     p = 1.00167406 + p * w;
     p = 2.83297682 + p * w;
   }
-  double y = p * x;
+  // Newton on |y|; for |x| > 0.5 on erfc, since erf(y) - x cancels to a few
+  // ulps of 1 in the tails (1 - |x| is exact there).
+  double a = std::fabs(x), t = std::fabs(p * x);
   for (int i = 0; i < 3; ++i) {
-    double err = std::erf(y) - x;
-    y -= err / (1.1283791670955126 * std::exp(-y * y));  // d/dy erf = 2/sqrt(pi) e^{-y^2}
+    double err = a > 0.5 ? (1.0 - a) - std::erfc(t) : std::erf(t) - a;
+    t -= err / (1.1283791670955126 * std::exp(-t * t));  // d/dy erf = 2/sqrt(pi) e^{-y^2}
   }
-  return y;
+  return std::copysign(t, x);
 }
 
 namespace {
@@ -256,6 +261,26 @@ void integer_pow(DType dt, const void* x, void* y, int64_t n, int64_t p) {
 }
 
 namespace {
+// Rounds a double straight to a 16-bit float (one rounding, to nearest even);
+// going through float32 would round twice.
+template <class H>
+H half_from_double(double v) {
+  if (std::isnan(v) || std::isinf(v)) return H(float(v));
+  constexpr bool kIsF16 = std::is_same_v<H, float16_t>;
+  constexpr int kMantBits = kIsF16 ? 10 : 7;
+  constexpr int kMinExp = kIsF16 ? -14 : -126;   // exponent of the smallest normal
+  constexpr double kMax = kIsF16 ? 65504.0 : 3.3895313892515355e38;
+  double a = std::fabs(v);
+  if (a == 0) return H(float(v));
+  int e;
+  std::frexp(a, &e);  // a = m * 2^e, m in [0.5, 1)
+  int exp2 = std::max(e - 1, kMinExp);
+  double quantum = std::ldexp(1.0, exp2 - kMantBits);
+  double r = std::nearbyint(a / quantum) * quantum;  // exact scaling, ties to even
+  if (r > kMax) r = INFINITY;
+  return H(float(std::copysign(r, v)));
+}
+
 template <class To, class From>
 To convert_one(From v) {
   if constexpr (std::is_same_v<To, bool>) {
@@ -263,8 +288,12 @@ To convert_one(From v) {
     else if constexpr (std::is_floating_point_v<From>) return v != 0 || std::isnan(v);
     else return v != 0;
   } else if constexpr (is_half_v<To>) {
-    if constexpr (is_half_v<From>) return To(float(v));
-    else return To(float(v));
+    if constexpr (is_half_v<From> || std::is_same_v<From, float> || std::is_same_v<From, bool>)
+      return To(float(v));
+    else if constexpr (std::is_integral_v<From> && sizeof(From) <= 2)
+      return To(float(v));  // exact in float
+    else
+      return half_from_double<To>(double(v));
   } else if constexpr (std::is_floating_point_v<To>) {
     if constexpr (is_half_v<From>) return To(float(v));
     else return To(v);
@@ -313,6 +342,8 @@ void select_n(DType which_dt, const void* which, std::span<const void* const> ca
   parallel_chunks(n, kElementwiseGrain, [&](int64_t lo, int64_t hi) {
     for (int64_t i = lo; i < hi; ++i) {
       int64_t c = idx(i);
+      // Out-of-range predicates pick the nearest case, as XLA's nested selects do.
+      c = c < 0 ? 0 : c >= int64_t(cases.size()) ? int64_t(cases.size()) - 1 : c;
       std::memcpy(o + i * esize, static_cast<const char*>(cases[size_t(c)]) + i * esize,
                   size_t(esize));
     }

@@ -13,6 +13,7 @@
 #include <hwy/contrib/math/math-inl.h>
 #include <hwy/highway.h>
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <limits>
@@ -40,32 +41,76 @@ V vmin_jax(D d, V a, V b) {
   (void)d;
 }
 
+// Outputs at least this large are written with non-temporal (streaming)
+// stores: they would not stay in cache anyway, and streaming skips the read
+// for ownership that ordinary stores pay, which is most of the gap to memcpy.
+constexpr int64_t kStreamBytes = int64_t(1) << 20;
+
+template <class D, class V, class T>
+HWY_INLINE void store_vec(D d, V v, T* p, bool stream) {
+  if (stream) hn::Stream(v, d, p);
+  else hn::StoreU(v, d, p);
+}
+
 // Applies a vector op to every full vector and to a padded tail; `valid`
 // returns the lanes the vector result is trusted for; the rest use `scalar`.
 template <class T, class VecOp, class Valid, class ScalarOp>
 void map_unary(const T* x, T* y, int64_t n, VecOp vop, Valid valid, ScalarOp sop) {
   const hn::ScalableTag<T> d;
   const int64_t N = int64_t(hn::Lanes(d));
-  auto one = [&](const T* in, T* out) {
+  const bool stream = n * int64_t(sizeof(T)) >= kStreamBytes &&
+                      reinterpret_cast<uintptr_t>(y) % (N * sizeof(T)) == 0;
+  HWY_ALIGN T fix[hn::MaxLanes(d)];
+  auto one = [&](const T* in, T* out, bool st) {
     auto v = hn::LoadU(d, in);
     auto r = vop(d, v);
     auto ok = valid(d, v);
-    hn::StoreU(r, d, out);
-    if (!hn::AllTrue(d, ok))
-      for (int64_t j = 0; j < N; ++j) {
-        T xj = in[j];
-        if (!(hn::ExtractLane(hn::VecFromMask(d, ok), size_t(j)) != T(0))) out[j] = sop(xj);
-      }
+    if (HWY_LIKELY(hn::AllTrue(d, ok))) {
+      store_vec(d, r, out, st);
+      return;
+    }
+    hn::Store(r, d, fix);
+    HWY_ALIGN T okv[hn::MaxLanes(d)];
+    hn::Store(hn::IfThenElseZero(ok, hn::Set(d, T(1))), d, okv);
+    for (int64_t j = 0; j < N; ++j)
+      if (okv[j] == T(0)) fix[j] = sop(in[j]);
+    store_vec(d, hn::Load(d, fix), out, st);
   };
   int64_t i = 0;
-  for (; i + N <= n; i += N) one(x + i, y + i);
+  for (; i + N <= n; i += N) {
+    __builtin_prefetch(x + i + 4096 / sizeof(T));  // 4 KiB ahead
+    one(x + i, y + i, stream);
+  }
   if (i < n) {
     HWY_ALIGN T in[hn::MaxLanes(d)] = {};
     HWY_ALIGN T out[hn::MaxLanes(d)];
     std::memcpy(in, x + i, size_t(n - i) * sizeof(T));
-    one(in, out);
+    one(in, out, false);
     std::memcpy(y + i, out, size_t(n - i) * sizeof(T));
   }
+  if (stream) std::atomic_thread_fence(std::memory_order_seq_cst);  // orders the streaming stores
+}
+
+// tanh(|x|) = e / (e + 2) with e = expm1(2|x|), sign restored. For float32 the
+// division is a reciprocal estimate refined by one Newton step (relative error
+// ~2^-28, well under an ulp), which is cheaper than a full-width divide.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V fast_tanh(D d, V x) {
+  using T = hn::TFromD<D>;
+  const V sign = hn::And(hn::SignBit(d), x);
+  const V ax = hn::Xor(x, sign);
+  const V e = hn::Expm1(d, hn::Add(ax, ax));
+  const V den = hn::Add(e, hn::Set(d, T(2)));
+  V q;
+  if constexpr (sizeof(T) == 4) {
+    V r = hn::ApproximateReciprocal(den);
+    r = hn::Mul(r, hn::NegMulAdd(den, r, hn::Set(d, T(2))));  // r * (2 - den * r)
+    q = hn::Mul(e, r);
+  } else {
+    q = hn::Div(e, den);
+  }
+  const V z = hn::IfThenElse(hn::Gt(ax, hn::Set(d, T(sizeof(T) == 4 ? 9.0 : 19.0))), hn::Set(d, T(1)), q);
+  return hn::Xor(z, sign);
 }
 
 template <class T>
@@ -115,7 +160,9 @@ bool unary_t(UnaryOp op, const T* x, T* y, int64_t n) {
                    in_range(L::kExpLo, L::kExpHi), sc);
       return true;
     case UnaryOp::kExpm1:
-      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Expm1(d, v); },
+      // Highway's Expm1 and Sin return +0 for -0; f(+-0) = +-0 keeps the sign.
+      map_unary<T>(x, y, n,
+                   [](auto d, auto v) { return hn::IfThenElse(hn::Eq(v, hn::Zero(d)), v, hn::Expm1(d, v)); },
                    in_range(L::kExpLo, L::kExpHi), sc);
       return true;
     case UnaryOp::kLog:
@@ -126,7 +173,7 @@ bool unary_t(UnaryOp op, const T* x, T* y, int64_t n) {
                    in_range(T(0), std::numeric_limits<T>::max()), sc);
       return true;
     case UnaryOp::kTanh:
-      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Tanh(d, v); }, finite, sc);
+      map_unary<T>(x, y, n, [](auto d, auto v) { return fast_tanh(d, v); }, finite, sc);
       return true;
     case UnaryOp::kLogistic:
       // 1 / (1 + exp(-x)), the formula JAX uses.
@@ -138,7 +185,8 @@ bool unary_t(UnaryOp op, const T* x, T* y, int64_t n) {
                    in_range(-L::kExpHi, -L::kExpLo), sc);
       return true;
     case UnaryOp::kSin:
-      map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Sin(d, v); },
+      map_unary<T>(x, y, n,
+                   [](auto d, auto v) { return hn::IfThenElse(hn::Eq(v, hn::Zero(d)), v, hn::Sin(d, v)); },
                    in_range(-L::kTrig, L::kTrig), sc);
       return true;
     case UnaryOp::kCos:
@@ -187,15 +235,23 @@ void map_binary(const T* a, const T* b, T* out, int64_t n, bool as, bool bs, F f
   const hn::ScalableTag<T> d;
   const int64_t N = int64_t(hn::Lanes(d));
   int64_t i = 0;
+  // Streaming stores only when the output is not also an input (accumulate).
+  const bool stream = n * int64_t(sizeof(T)) >= kStreamBytes && out != a && out != b &&
+                      reinterpret_cast<uintptr_t>(out) % (N * sizeof(T)) == 0;
   if (as) {
     auto va = hn::Set(d, a[0]);
-    for (; i + N <= n; i += N) hn::StoreU(f(d, va, hn::LoadU(d, b + i)), d, out + i);
+    for (; i + N <= n; i += N) store_vec(d, f(d, va, hn::LoadU(d, b + i)), out + i, stream);
   } else if (bs) {
     auto vb = hn::Set(d, b[0]);
-    for (; i + N <= n; i += N) hn::StoreU(f(d, hn::LoadU(d, a + i), vb), d, out + i);
+    for (; i + N <= n; i += N) store_vec(d, f(d, hn::LoadU(d, a + i), vb), out + i, stream);
   } else {
-    for (; i + N <= n; i += N) hn::StoreU(f(d, hn::LoadU(d, a + i), hn::LoadU(d, b + i)), d, out + i);
+    for (; i + N <= n; i += N) {
+      __builtin_prefetch(a + i + 4096 / sizeof(T));
+      __builtin_prefetch(b + i + 4096 / sizeof(T));
+      store_vec(d, f(d, hn::LoadU(d, a + i), hn::LoadU(d, b + i)), out + i, stream);
+    }
   }
+  if (stream) std::atomic_thread_fence(std::memory_order_seq_cst);  // orders the streaming stores
   for (; i < n; ++i) {
     auto va = hn::Set(d, a[as ? 0 : i]);
     auto vb = hn::Set(d, b[bs ? 0 : i]);
