@@ -21,8 +21,20 @@
 
 namespace jx {
 
+/// An opaque callable carried as a parameter (custom_jvp/custom_vjp rules,
+/// later sub-computations). Compared by identity; prints as its name; not
+/// parseable from jaxpr text.
+struct OpaqueParam {
+  std::string name;
+  std::shared_ptr<const void> object;
+  bool operator==(const OpaqueParam& o) const { return object == o.object; }
+  template <class T>
+  const T& as() const { return *static_cast<const T*>(object.get()); }
+};
+
 /// One parameter value. Vectors of ints cover axes, shapes, strides, padding.
-using ParamValue = std::variant<bool, int64_t, double, std::string, DType, std::vector<int64_t>>;
+using ParamValue =
+    std::variant<bool, int64_t, double, std::string, DType, std::vector<int64_t>, OpaqueParam>;
 
 /// A primitive's parameters: named values, kept in insertion order. Hashable
 /// and comparable (jit caches, CSE) and printable as jaxprs show them.
@@ -97,7 +109,11 @@ const Primitive* find_primitive(std::string_view name);
 /// Every registered primitive.
 std::vector<const Primitive*> all_primitives();
 
-/// An interpreter on the trace stack.
+/// An interpreter on the trace stack. Each trace has a parent (the trace that
+/// was current when it was created) and a tag; a value belongs to a trace only
+/// through its tracer, so nested transformations never confuse their values.
+/// Rules run with the parent as the current trace. When a trace is destroyed
+/// its tracers become "leaked": using one is a clear error.
 class Trace {
  public:
   explicit Trace(Trace* parent);
@@ -107,25 +123,50 @@ class Trace {
   /// Runs or records one primitive application.
   virtual std::vector<Array> process_primitive(const Primitive& p, std::span<const Array> in,
                                                const Params& params) = 0;
+  /// A short name for messages ("jvp", "vmap", "make_jaxpr"...).
+  virtual std::string_view kind() const { return "trace"; }
   Trace* parent() const { return parent_; }
   /// A number unique to this trace, used to tell whose tracer a value is.
   uint64_t tag() const { return tag_; }
+  const std::shared_ptr<bool>& alive() const { return alive_; }
 
  private:
   Trace* parent_;
   uint64_t tag_;
+  std::shared_ptr<bool> alive_;
 };
 
 /// A value owned by one trace. Transformations subclass it.
 class Tracer {
  public:
-  explicit Tracer(uint64_t trace_tag) : trace_tag_(trace_tag) {}
+  explicit Tracer(const Trace& t) : trace_(&t), tag_(t.tag()), alive_(t.alive()) {}
   virtual ~Tracer();
-  uint64_t trace_tag() const { return trace_tag_; }
+  uint64_t trace_tag() const { return tag_; }
+  bool alive() const { return *alive_; }
+  /// The owning trace; valid only while alive().
+  const Trace* trace() const { return trace_; }
 
  private:
-  uint64_t trace_tag_;
+  const Trace* trace_;
+  uint64_t tag_;
+  std::shared_ptr<bool> alive_;
 };
+
+/// Wraps a tracer into an Array with the given aval.
+Array make_tracer_array(Aval aval, std::shared_ptr<Tracer> tracer);
+/// The tracer of x if x belongs to trace t, else nullptr.
+template <class T>
+T* tracer_of(const Array& x, const Trace& t) {
+  if (!x.defined()) return nullptr;
+  const auto& tr = x.impl().tracer;
+  if (!tr || tr->trace_tag() != t.tag()) return nullptr;
+  return static_cast<T*>(tr.get());
+}
+
+/// A placeholder for a linear input during transposition: it has an aval but
+/// no value (JAX's UndefinedPrimal).
+Array undefined_primal(const Aval& aval);
+bool is_undefined_primal(const Array& x);
 
 /// The eager interpreter: checks shapes with the primitive's rule, allocates
 /// the outputs and runs its CPU kernel now.

@@ -52,7 +52,7 @@ class Shape {
   void insert(size_t pos, int64_t v) {
     reserve(size_ + 1);
     int64_t* d = data();
-    std::memmove(d + pos + 1, d + pos, (size_ - pos) * sizeof(int64_t));
+    if (size_ > pos) std::memmove(d + pos + 1, d + pos, (size_ - pos) * sizeof(int64_t));
     d[pos] = v;
     ++size_;
   }
@@ -86,7 +86,7 @@ class Shape {
     if (n <= cap()) return;
     size_t c = std::max<size_t>(n, 2 * cap());
     auto* h = new int64_t[c];
-    std::memcpy(h, data(), size_ * sizeof(int64_t));
+    if (size_) std::memcpy(h, data(), size_ * sizeof(int64_t));
     delete[] heap_;
     heap_ = h;
     heap_cap_ = c;
@@ -95,7 +95,7 @@ class Shape {
   void assign(const int64_t* p, size_t n) {
     size_ = 0;
     reserve(n);
-    std::memcpy(data(), p, n * sizeof(int64_t));
+    if (n) std::memcpy(data(), p, n * sizeof(int64_t));
     size_ = n;
   }
   void move_from(Shape& o) {
@@ -106,7 +106,7 @@ class Shape {
       o.heap_ = nullptr;
     } else {
       heap_ = nullptr;
-      std::memcpy(inline_, o.inline_, size_ * sizeof(int64_t));
+      if (size_) std::memcpy(inline_, o.inline_, size_ * sizeof(int64_t));
     }
     o.size_ = 0;
   }

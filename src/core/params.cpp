@@ -45,6 +45,8 @@ size_t Params::hash() const {
             for (int64_t e : x) h = mix(h, std::hash<int64_t>()(e));
           } else if constexpr (std::is_same_v<T, DType>) {
             h = mix(h, size_t(x.index()));
+          } else if constexpr (std::is_same_v<T, OpaqueParam>) {
+            h = mix(h, std::hash<const void*>()(x.object.get()));
           } else {
             h = mix(h, std::hash<T>()(x));
           }
@@ -73,6 +75,8 @@ std::string param_value_str(const ParamValue& v) {
           return x;
         } else if constexpr (std::is_same_v<T, DType>) {
           return std::string(x.name());
+        } else if constexpr (std::is_same_v<T, OpaqueParam>) {
+          return x.name;
         } else {
           std::string s = "(";
           for (size_t i = 0; i < x.size(); ++i) s += (i ? ", " : "") + std::to_string(x[i]);

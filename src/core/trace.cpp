@@ -26,9 +26,29 @@ Registry& registry() {
 
 }  // namespace
 
-Trace::Trace(Trace* parent) : parent_(parent), tag_(g_next_tag.fetch_add(1)) {}
-Trace::~Trace() = default;
+Trace::Trace(Trace* parent)
+    : parent_(parent), tag_(g_next_tag.fetch_add(1)), alive_(std::make_shared<bool>(true)) {}
+Trace::~Trace() { *alive_ = false; }
 Tracer::~Tracer() = default;
+
+Array make_tracer_array(Aval aval, std::shared_ptr<Tracer> tracer) {
+  auto impl = std::make_shared<ArrayImpl>();
+  impl->aval = std::move(aval);
+  impl->device = default_device();
+  impl->tracer = std::move(tracer);
+  return Array(std::move(impl));
+}
+
+Array undefined_primal(const Aval& aval) {
+  auto impl = std::make_shared<ArrayImpl>();
+  impl->aval = aval;
+  impl->device = default_device();
+  return Array(std::move(impl));
+}
+
+bool is_undefined_primal(const Array& x) {
+  return x.defined() && !x.impl().buffer && !x.impl().tracer;
+}
 
 Trace* current_trace() { return t_current ? t_current : &eval_trace(); }
 
@@ -104,6 +124,16 @@ std::vector<Array> EvalTrace::process_primitive(const Primitive& p, std::span<co
 }
 
 std::vector<Array> bind(const Primitive& p, std::span<const Array> in, const Params& params) {
+  for (const Array& x : in) {
+    const ArrayImpl& a = x.impl();
+    if (a.tracer && !a.tracer->alive())
+      throw_error(p.name, "an input (" + a.aval.str() +
+                              ") is a leaked tracer: it belongs to a transformation (grad, vmap, "
+                              "jit, make_jaxpr...) that has already returned; values computed "
+                              "inside a transformed function must be returned from it, not stored");
+    if (!a.tracer && !a.buffer)
+      throw_error(p.name, "an input (" + a.aval.str() + ") has no value (an undefined primal)");
+  }
   return current_trace()->process_primitive(p, in, params);
 }
 

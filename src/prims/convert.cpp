@@ -1,10 +1,17 @@
-// Type primitives: convert_element_type and bitcast_convert_type.
+// Type primitives: convert_element_type and bitcast_convert_type, with their
+// transformation rules (jax/_src/lax/lax.py).
 #include "backend/cpu/kernels.h"
 #include "jx/lax.h"
 #include "prims/rules.h"
 
 namespace jx::prims {
 namespace {
+
+/// convert_element_type with the parameters of an existing application.
+Array convert_with(const Array& x, const Params& params) {
+  return lax::convert_element_type(x, params.get<DType>("new_dtype"),
+                                   params.has("weak_type") && params.get<bool>("weak_type"));
+}
 
 Primitive make_convert() {
   Primitive p;
@@ -17,6 +24,26 @@ Primitive make_convert() {
   };
   p.impl = [](std::span<const Array> in, std::span<Array> out, const Params&) {
     cpu::convert(in[0].dtype(), in_data(in[0]), out[0].dtype(), out_data(out[0]), in[0].size());
+  };
+  // float -> float is linear; to or from integers and bool the derivative is
+  // zero (JAX's float0 tangents).
+  p.jvp = [](std::span<const Array> primals, std::span<const Array> tangents,
+             const Params& params) {
+    const Array& x = primals[0];
+    Array out = convert_with(x, params), tout;
+    if (tangents[0].defined() && x.dtype().is_floating() && out.dtype().is_floating())
+      tout = convert_with(tangents[0], params);
+    return std::pair{std::vector<Array>{out}, std::vector<Array>{tout}};
+  };
+  p.transpose = [](std::span<const Array> cts, std::span<const Array> in, const Params&) {
+    const Aval& old = in[0].aval();
+    const Array& ct = cts[0];
+    if (!ct.defined() || !old.dtype.is_floating() || !ct.dtype().is_floating())
+      return std::vector<Array>{Array()};
+    return std::vector<Array>{lax::convert_element_type(ct, old.dtype, old.weak_type)};
+  };
+  p.batch = [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+    return std::pair{std::vector<Array>{convert_with(vals[0], params)}, std::vector<int>{dims[0]}};
   };
   return p;
 }
@@ -47,6 +74,23 @@ Primitive make_bitcast() {
   // Same bytes, new type: the output shares the operand's buffer.
   p.impl = [](std::span<const Array> in, std::span<Array> out, const Params&) {
     out[0] = make_view(out[0].aval(), in[0].device(), in[0].impl().buffer);
+  };
+  // As JAX: the bits are not a differentiable function of the value.
+  p.jvp = [](std::span<const Array> primals, std::span<const Array>, const Params& params) {
+    Array out = lax::bitcast_convert_type(primals[0], params.get<DType>("new_dtype"));
+    return std::pair{std::vector<Array>{out}, std::vector<Array>{Array()}};
+  };
+  // A narrower type appends a dimension after the batch axis, which stays put;
+  // a wider one consumes the last dimension, so a batch axis there moves to 0.
+  p.batch = [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+    DType to = params.get<DType>("new_dtype");
+    Array x = vals[0];
+    int d = dims[0];
+    if (to.itemsize() > x.dtype().itemsize() && d == x.ndim() - 1) {
+      x = move_axis(x, d, 0);
+      d = 0;
+    }
+    return std::pair{std::vector<Array>{lax::bitcast_convert_type(x, to)}, std::vector<int>{d}};
   };
   return p;
 }

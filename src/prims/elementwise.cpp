@@ -1,7 +1,13 @@
 // Elementwise primitives: one and two operands, comparisons, integer_pow,
 // select_n and clamp. Each entry of the tables below is one primitive: its
-// name, its kernel op and the dtypes it accepts (jax.lax's rules).
+// name, its kernel op and the dtypes it accepts (jax.lax's rules). The
+// transformation rules follow jax/_src/lax/lax.py and special.py: the tables
+// share one jvp, transpose and batching rule per arity, driven by a per-op
+// derivative (unary_tangent, binary_tangent).
+#include <algorithm>
 #include <array>
+#include <cmath>
+#include <numbers>
 
 #include "backend/cpu/kernels.h"
 #include "jx/lax.h"
@@ -89,6 +95,189 @@ constexpr BinaryDef kBinary[] = {
 };
 constexpr size_t kNumBinary = std::size(kBinary);
 
+const Primitive& unary_p(UnaryOp op);
+const Primitive& binary_p(BinaryOp op);
+
+// ---- helpers for the transformation rules ---------------------------------
+
+using JvpResult = std::pair<std::vector<Array>, std::vector<Array>>;
+using BatchResult = std::pair<std::vector<Array>, std::vector<int>>;
+
+/// A constant with x's dtype and shape holding v (JAX's _const / full_like).
+Array cst(const Array& x, double v) { return full_like(x, v); }
+Array square(const Array& x) { return lax::mul(x, x); }
+/// a + b where either may be undefined (a symbolic zero).
+Array add_tangents(const Array& a, const Array& b) {
+  if (!a.defined()) return b;
+  if (!b.defined()) return a;
+  return lax::add(a, b);
+}
+/// The tangent an input carries: integer and bool values carry none (JAX's float0).
+Array tangent_of(const Array& primal, const Array& t) {
+  return t.defined() && primal.dtype().is_floating() ? t : Array();
+}
+/// x with its zeros replaced by ones (JAX's _replace_zero): keeps log(x) and
+/// pow's Jacobian finite where the factor multiplying them is zero anyway.
+Array replace_zero(const Array& x) {
+  return lax::select_n(lax::eq(x, cst(x, 0)), {x, cst(x, 1)});
+}
+/// JAX's _balanced_eq for max/min: 1 where x is the result, halved at ties,
+/// so that the two operands share the derivative there.
+Array balanced_eq(const Array& x, const Array& z, const Array& y) {
+  Array one = cst(z, 1);
+  return lax::div(lax::select_n(lax::eq(x, z), {cst(z, 0), one}),
+                  lax::select_n(lax::eq(y, z), {one, cst(z, 2)}));
+}
+
+/// d op(x) applied to the tangent t, given y = op(x). An undefined result is
+/// a zero derivative (piecewise constant ops). Formulas as in jax.lax.
+Array unary_tangent(UnaryOp op, const Array& t, const Array& x, const Array& y) {
+  namespace l = lax;
+  using std::numbers::inv_sqrtpi;
+  switch (op) {
+    case UnaryOp::kNeg: return l::neg(t);
+    case UnaryOp::kSign:
+    case UnaryOp::kFloor:
+    case UnaryOp::kCeil:
+    case UnaryOp::kRoundEven:
+    case UnaryOp::kRoundAway:
+    case UnaryOp::kIsFinite:
+    case UnaryOp::kNot:
+    case UnaryOp::kPopulationCount:
+    case UnaryOp::kClz: return Array();
+    case UnaryOp::kExp: return l::mul(t, y);
+    case UnaryOp::kExp2: return l::mul(cst(x, std::numbers::ln2), l::mul(t, y));
+    case UnaryOp::kLog: return l::div(t, x);
+    case UnaryOp::kLog1p: return l::div(t, l::add(x, cst(x, 1)));
+    case UnaryOp::kExpm1: return l::mul(t, l::add(y, cst(y, 1)));
+    case UnaryOp::kTanh: return l::mul(l::add(t, l::mul(t, y)), l::sub(cst(y, 1), y));
+    case UnaryOp::kLogistic: return l::mul(t, l::mul(y, l::sub(cst(y, 1), y)));
+    case UnaryOp::kSin: return l::mul(t, l::cos(x));
+    case UnaryOp::kCos: return l::neg(l::mul(t, l::sin(x)));
+    case UnaryOp::kTan: return l::mul(t, l::add(cst(x, 1), square(y)));
+    case UnaryOp::kAsin: return l::mul(t, l::rsqrt(l::sub(cst(x, 1), square(x))));
+    case UnaryOp::kAcos: return l::mul(t, l::neg(l::rsqrt(l::sub(cst(x, 1), square(x)))));
+    case UnaryOp::kAtan: return l::div(t, l::add(cst(x, 1), square(x)));
+    case UnaryOp::kSinh: return l::mul(t, l::cosh(x));
+    case UnaryOp::kCosh: return l::mul(t, l::sinh(x));
+    case UnaryOp::kAsinh: return l::mul(t, l::rsqrt(l::add(square(x), cst(x, 1))));
+    // x^2 - 1 rather than (x-1)(x+1), as JAX: the domain is x >= 1.
+    case UnaryOp::kAcosh: return l::mul(t, l::rsqrt(l::sub(square(x), cst(x, 1))));
+    case UnaryOp::kAtanh:
+      return l::mul(l::div(cst(x, 1), l::add(cst(x, 1), x)), l::div(t, l::sub(cst(x, 1), x)));
+    case UnaryOp::kSqrt: return l::mul(t, l::div(cst(x, 0.5), y));
+    case UnaryOp::kRsqrt: return l::mul(t, l::mul(cst(x, -0.5), l::div(y, x)));
+    case UnaryOp::kCbrt: return l::mul(t, l::mul(cst(x, 1.0 / 3), l::integer_pow(y, -2)));
+    // JAX's convention: the derivative at 0 is +1.
+    case UnaryOp::kAbs: return l::select_n(l::ge(x, cst(x, 0)), {l::neg(t), t});
+    case UnaryOp::kErf:
+      return l::mul(cst(x, 2 * inv_sqrtpi), l::mul(t, l::exp(l::neg(square(x)))));
+    case UnaryOp::kErfc:
+      return l::mul(cst(x, -2 * inv_sqrtpi), l::mul(t, l::exp(l::neg(square(x)))));
+    case UnaryOp::kErfInv: return l::mul(cst(x, 0.5 / inv_sqrtpi), l::mul(t, l::exp(square(y))));
+    case UnaryOp::kLgamma: return l::mul(t, l::digamma(x));
+    case UnaryOp::kDigamma:
+      // JAX differentiates digamma with polygamma(1, x), which jx lacks.
+      throw_error("digamma",
+                  "differentiation needs polygamma (the trigamma function), which is not "
+                  "implemented");
+  }
+  throw_error("jvp", "internal: unknown unary op");
+}
+
+/// The tangent of z = op(x, y) for tangents tx, ty (either may be undefined).
+Array binary_tangent(BinaryOp op, const Array& tx, const Array& ty, const Array& x,
+                     const Array& y, const Array& z) {
+  namespace l = lax;
+  auto term = [](const Array& t, auto&& f) { return t.defined() ? f(t) : Array(); };
+  switch (op) {
+    case BinaryOp::kAdd: return add_tangents(tx, ty);
+    case BinaryOp::kSub:
+      if (!ty.defined()) return tx;
+      return tx.defined() ? l::sub(tx, ty) : l::neg(ty);
+    case BinaryOp::kMul:
+      return add_tangents(term(tx, [&](const Array& t) { return l::mul(t, y); }),
+                          term(ty, [&](const Array& t) { return l::mul(x, t); }));
+    case BinaryOp::kDiv:
+      return add_tangents(
+          term(tx, [&](const Array& t) { return l::div(t, y); }),
+          term(ty, [&](const Array& t) { return l::mul(l::mul(l::neg(t), x), l::integer_pow(y, -2)); }));
+    case BinaryOp::kRem:
+      // rem(x, y) = x - y * trunc(x / y): d/dy is -trunc(x / y).
+      return add_tangents(tx, term(ty, [&](const Array& t) {
+                            Array q = l::div(x, y);
+                            return l::mul(l::neg(t), l::mul(l::sign(q), l::floor(l::abs(q))));
+                          }));
+    case BinaryOp::kPow:
+      return add_tangents(term(tx, [&](const Array& t) {
+                            if (y.dtype().is_floating())
+                              return l::mul(t, l::mul(y, l::pow(x, l::sub(y, cst(y, 1)))));
+                            // Integer exponent: x**0 is 1 everywhere, even at x = 0.
+                            Array yf = l::convert_element_type(y, x.dtype());
+                            Array jac = l::mul(replace_zero(yf), l::pow(x, l::sub(yf, cst(yf, 1))));
+                            return l::mul(t, l::select_n(l::eq(yf, cst(yf, 0)), {jac, cst(yf, 0)}));
+                          }),
+                          term(ty, [&](const Array& t) {
+                            return l::mul(t, l::mul(l::log(replace_zero(x)), z));
+                          }));
+    case BinaryOp::kMax:
+    case BinaryOp::kMin:
+      return add_tangents(term(tx, [&](const Array& t) { return l::mul(t, balanced_eq(x, z, y)); }),
+                          term(ty, [&](const Array& t) { return l::mul(t, balanced_eq(y, z, x)); }));
+    case BinaryOp::kAtan2: {
+      Array denom = l::add(square(x), square(y));
+      return add_tangents(term(tx, [&](const Array& t) { return l::mul(t, l::div(y, denom)); }),
+                          term(ty, [&](const Array& t) { return l::mul(t, l::div(l::neg(x), denom)); }));
+    }
+    case BinaryOp::kNextafter:
+      // As JAX: no rule. Its derivative in x is 1 almost everywhere, so a zero
+      // tangent would be a wrong answer.
+      throw_error("nextafter", "differentiation (jvp) of nextafter is not implemented");
+    default: return Array();  // bitwise ops, shifts and comparisons: piecewise constant
+  }
+}
+
+JvpResult unary_jvp(UnaryOp op, std::span<const Array> primals, std::span<const Array> tangents,
+                    const Params& params) {
+  const Array& x = primals[0];
+  Array y = bind1(unary_p(op), {x}, params);
+  Array t = tangent_of(x, tangents[0]);
+  Array ty = t.defined() && y.dtype().is_floating() ? unary_tangent(op, t, x, y) : Array();
+  return {{y}, {ty}};
+}
+
+JvpResult binary_jvp(BinaryOp op, std::span<const Array> primals,
+                     std::span<const Array> tangents, const Params& params) {
+  const Array &x = primals[0], &y = primals[1];
+  Array z = bind1(binary_p(op), {x, y}, params);
+  Array tx = tangent_of(x, tangents[0]), ty = tangent_of(y, tangents[1]);
+  Array tz;
+  if (z.dtype().is_floating() && (tx.defined() || ty.defined()))
+    tz = binary_tangent(op, tx, ty, x, y, z);
+  return {{z}, {tz}};
+}
+
+/// Transposes of the binary ops linear in an operand: add, sub (both), mul
+/// (in whichever operand is linear), div (the numerator).
+std::vector<Array> binary_transpose(BinaryOp op, std::span<const Array> cts,
+                                    std::span<const Array> in) {
+  const Array& ct = cts[0];
+  bool ux = is_undefined_primal(in[0]), uy = is_undefined_primal(in[1]);
+  if (!ct.defined()) return {Array(), Array()};
+  switch (op) {
+    case BinaryOp::kAdd: return {ux ? ct : Array(), uy ? ct : Array()};
+    case BinaryOp::kSub: return {ux ? ct : Array(), uy ? lax::neg(ct) : Array()};
+    case BinaryOp::kMul:
+      if (ux && uy)
+        throw_error("mul", "cannot transpose mul of two linear operands (the product is not linear)");
+      return {ux ? lax::mul(ct, in[1]) : Array(), uy ? lax::mul(in[0], ct) : Array()};
+    case BinaryOp::kDiv:
+      if (uy) throw_error("div", "cannot transpose div with respect to its denominator (it is not linear)");
+      return {ux ? lax::div(ct, in[1]) : Array(), Array()};
+    default: throw_error("transpose", "internal: binary op is not linear");
+  }
+}
+
 Primitive make_unary(const UnaryDef& def) {
   Primitive p;
   p.name = def.name;
@@ -111,6 +300,16 @@ Primitive make_unary(const UnaryDef& def) {
         params.get_int("rounding_method") == 1)
       k = UnaryOp::kRoundEven;
     cpu::unary(k, in[0].dtype(), in_data(in[0]), out_data(out[0]), in[0].size());
+  };
+  UnaryOp op = def.op;
+  p.jvp = [op](std::span<const Array> primals, std::span<const Array> tangents,
+               const Params& params) { return unary_jvp(op, primals, tangents, params); };
+  if (op == UnaryOp::kNeg)
+    p.transpose = [](std::span<const Array> cts, std::span<const Array>, const Params&) {
+      return std::vector<Array>{cts[0].defined() ? lax::neg(cts[0]) : Array()};
+    };
+  p.batch = [op](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+    return BatchResult{{bind1(unary_p(op), {vals[0]}, params)}, {dims[0]}};
   };
   return p;
 }
@@ -151,6 +350,18 @@ Primitive make_binary(const BinaryDef& def) {
     }
     cpu::binary(op, in[0].dtype(), in_data(in[0]), in_data(in[1]), out_data(out[0]),
                 in[0].size());
+  };
+  BinaryOp op = def.op;
+  p.jvp = [op](std::span<const Array> primals, std::span<const Array> tangents,
+               const Params& params) { return binary_jvp(op, primals, tangents, params); };
+  if (op == BinaryOp::kAdd || op == BinaryOp::kSub || op == BinaryOp::kMul || op == BinaryOp::kDiv)
+    p.transpose = [op](std::span<const Array> cts, std::span<const Array> in, const Params&) {
+      return binary_transpose(op, cts, in);
+    };
+  p.batch = [op](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+    std::vector<Array> v(vals.begin(), vals.end());
+    int d = align_batch_dims(v, dims);
+    return BatchResult{{bind1(binary_p(op), v, params)}, {d}};
   };
   return p;
 }
@@ -195,6 +406,21 @@ Primitive make_integer_pow() {
     cpu::integer_pow(in[0].dtype(), in_data(in[0]), out_data(out[0]), in[0].size(),
                      params.get_int("y"));
   };
+  p.jvp = [](std::span<const Array> primals, std::span<const Array> tangents,
+             const Params& params) {
+    const Array& x = primals[0];
+    int64_t y = params.get_int("y");
+    Array out = lax::integer_pow(x, y);
+    Array t = tangent_of(x, tangents[0]), tout;
+    if (t.defined() && y == 1) tout = t;
+    else if (t.defined() && y == 2) tout = lax::mul(t, lax::mul(cst(x, 2), x));
+    else if (t.defined() && y != 0)
+      tout = lax::mul(t, lax::mul(cst(x, double(y)), lax::integer_pow(x, y - 1)));
+    return JvpResult{{out}, {tout}};
+  };
+  p.batch = [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+    return BatchResult{{lax::integer_pow(vals[0], params.get_int("y"))}, {dims[0]}};
+  };
   return p;
 }
 Primitive integer_pow_p = make_integer_pow();
@@ -237,6 +463,60 @@ Primitive make_select_n() {
     cpu::select_n(which.dtype(), in_data(which), cases, out[0].dtype().itemsize(),
                   out_data(out[0]), n);
   };
+  // Linear in the cases; the predicate has no tangent.
+  p.jvp = [](std::span<const Array> primals, std::span<const Array> tangents, const Params&) {
+    const Array& which = primals[0];
+    auto cases = primals.subspan(1);
+    Array out = lax::select_n(which, cases);
+    std::vector<Array> ts;
+    bool any = false;
+    for (size_t i = 0; i < cases.size(); ++i) {
+      ts.push_back(tangent_of(cases[i], tangents[i + 1]));
+      any = any || ts.back().defined();
+    }
+    if (!any) return JvpResult{{out}, {Array()}};
+    for (size_t i = 0; i < ts.size(); ++i)
+      if (!ts[i].defined()) ts[i] = zeros_like(cases[i]);
+    return JvpResult{{out}, {lax::select_n(which, ts)}};
+  };
+  p.transpose = [](std::span<const Array> cts, std::span<const Array> in, const Params&) {
+    const Array& which = in[0];
+    if (is_undefined_primal(which))
+      throw_error("select_n", "cannot transpose with respect to the predicate (it is not linear)");
+    std::vector<Array> out(in.size());
+    const Array& ct = cts[0];
+    if (!ct.defined()) return out;
+    Array zeros = zeros_like(ct);
+    for (size_t i = 1; i < in.size(); ++i) {
+      if (!is_undefined_primal(in[i])) continue;
+      if (which.dtype() == bool_)
+        out[i] = i == 1 ? lax::select_n(which, {ct, zeros}) : lax::select_n(which, {zeros, ct});
+      else
+        out[i] = lax::select_n(lax::eq(which, cst(which, double(i - 1))), {zeros, ct});
+    }
+    return out;
+  };
+  // The predicate is 0-d or has the cases' shape. A 0-d unbatched predicate
+  // stays 0-d; a batched one (now 1-d) is broadcast along the cases' batch axis.
+  p.batch = [](std::span<const Array> vals, std::span<const int> dims, const Params&) {
+    auto rank = [&](size_t i) { return vals[i].ndim() - (dims[i] >= 0 ? 1 : 0); };
+    if (rank(0) == rank(1)) {
+      std::vector<Array> v(vals.begin(), vals.end());
+      int d = align_batch_dims(v, dims);
+      return BatchResult{{lax::select_n(v[0], std::span<const Array>(v).subspan(1))}, {d}};
+    }
+    std::vector<Array> cases(vals.begin() + 1, vals.end());
+    auto cdims = dims.subspan(1);
+    int d = 0;
+    if (std::any_of(cdims.begin(), cdims.end(), [](int b) { return b >= 0; })) {
+      d = align_batch_dims(cases, cdims);
+    } else {
+      for (Array& c : cases) c = add_batch_axis(c, vals[0].shape()[0], 0);
+    }
+    Array which = vals[0];
+    if (dims[0] >= 0) which = lax::broadcast_in_dim(which, cases[0].shape(), {d});
+    return BatchResult{{lax::select_n(which, cases)}, {d}};
+  };
   return p;
 }
 Primitive select_n_p = make_select_n();
@@ -263,6 +543,51 @@ Primitive make_clamp() {
   p.impl = [](std::span<const Array> in, std::span<Array> out, const Params&) {
     cpu::clamp(in[1].dtype(), in_data(in[0]), in[0].ndim() == 0, in_data(in[1]), in_data(in[2]),
                in[2].ndim() == 0, out_data(out[0]), in[1].size());
+  };
+  // As JAX: x's tangent passes where lo < x < hi, lo's where lo > x (and
+  // lo < hi), hi's where hi < x; 0-d bounds are broadcast to x's shape.
+  p.jvp = [](std::span<const Array> primals, std::span<const Array> tangents, const Params&) {
+    const Array &lo = primals[0], &x = primals[1], &hi = primals[2];
+    Array out = lax::clamp(lo, x, hi);
+    Array tl = tangent_of(lo, tangents[0]), tx = tangent_of(x, tangents[1]),
+          th = tangent_of(hi, tangents[2]);
+    if (!tl.defined() && !tx.defined() && !th.defined()) return JvpResult{{out}, {Array()}};
+    auto full = [&](const Array& a) {
+      return a.ndim() == x.ndim() ? a : lax::broadcast_in_dim(a, x.shape(), {});
+    };
+    Array lo_f = full(lo), hi_f = full(hi), zeros = zeros_like(x), tout;
+    if (tl.defined()) {
+      Array pick = lax::bitwise_and(lax::gt(lo_f, x), lax::lt(lo_f, hi_f));
+      tout = add_tangents(tout, lax::select_n(pick, {zeros, full(tl)}));
+    }
+    if (tx.defined()) {
+      Array pick = lax::bitwise_and(lax::gt(x, lo_f), lax::lt(x, hi_f));
+      tout = add_tangents(tout, lax::select_n(pick, {zeros, tx}));
+    }
+    if (th.defined()) tout = add_tangents(tout, lax::select_n(lax::lt(hi_f, x), {zeros, full(th)}));
+    return JvpResult{{out}, {tout}};
+  };
+  // Bounds are 0-d or have x's shape: unbatched 0-d bounds stay 0-d, batched
+  // ones (now 1-d) are broadcast along x's batch axis.
+  p.batch = [](std::span<const Array> vals, std::span<const int> dims, const Params&) {
+    auto rank = [&](size_t i) { return vals[i].ndim() - (dims[i] >= 0 ? 1 : 0); };
+    if (rank(1) == 0) {  // all operands are (logically) 0-d
+      std::vector<Array> v(vals.begin(), vals.end());
+      int d = align_batch_dims(v, dims);
+      return BatchResult{{lax::clamp(v[0], v[1], v[2])}, {d}};
+    }
+    int64_t n = batch_size(vals, dims);
+    int d = 0;
+    if (dims[1] >= 0) d = dims[1];
+    else if (dims[0] >= 0 && rank(0) > 0) d = dims[0];
+    else if (dims[2] >= 0 && rank(2) > 0) d = dims[2];
+    Array x = dims[1] >= 0 ? vals[1] : add_batch_axis(vals[1], n, d);
+    auto bound = [&](size_t i) {
+      if (rank(i) == 0)
+        return dims[i] >= 0 ? lax::broadcast_in_dim(vals[i], x.shape(), {d}) : vals[i];
+      return dims[i] >= 0 ? move_axis(vals[i], dims[i], d) : add_batch_axis(vals[i], n, d);
+    };
+    return BatchResult{{lax::clamp(bound(0), x, bound(2))}, {d}};
   };
   return p;
 }

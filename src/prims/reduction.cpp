@@ -1,6 +1,7 @@
 // Reductions over any set of axes, and argmax/argmin. The kernel sees an
 // [outer, r, inner] view: when the reduced axes are not one contiguous block,
-// the operand is first transposed so that they are.
+// the operand is first transposed so that they are. The jvp, transpose and
+// batching rules follow each primitive (jax/_src/lax/lax.py).
 #include <algorithm>
 
 #include "backend/cpu/kernels.h"
@@ -63,6 +64,138 @@ Array to_reduction_layout(const Array& x, std::vector<int64_t> axes, int64_t& ou
   return y;
 }
 
+// ---------------------------------------------------------------- rules
+using Ints = std::vector<int64_t>;
+using JvpOut = std::pair<std::vector<Array>, std::vector<Array>>;
+using BatchOut = std::pair<std::vector<Array>, std::vector<int>>;
+
+// A concrete 0-d array of dtype dt holding v.
+Array scalar_const(DType dt, double v) {
+  Array s = make_uninit(Aval{dt, {}, false}, default_device());
+  cpu::convert(float64, &v, dt, out_data(s), 1);
+  return s;
+}
+
+// The operand dims a reduction keeps, in order.
+Ints kept_axes(int64_t ndim, const Ints& axes) {
+  Ints kept;
+  for (int64_t i = 0; i < ndim; ++i)
+    if (std::find(axes.begin(), axes.end(), i) == axes.end()) kept.push_back(i);
+  return kept;
+}
+
+// vmap of any reduction (JAX's reducer_batcher): the reduced axes shift past
+// the batch axis, which stays in the operand and lands among the kept dims.
+BatchRule reducer_batch(const Primitive& p) {
+  return [&p](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+    int b = dims[0];
+    Ints axes = canonical_axes(p.name, params.get_ints("axes"), vals[0].ndim() - 1);
+    int out = b;
+    for (int64_t& a : axes) {
+      if (a < b) --out;
+      else ++a;
+    }
+    Params np = params;
+    np.set("axes", axes);
+    return BatchOut{{bind1(p, vals, np)}, {out}};
+  };
+}
+
+// Outputs that are piecewise constant (logical reductions, argmax/argmin).
+JvpRule zero_jvp(const Primitive& p) {
+  return [&p](std::span<const Array> primals, std::span<const Array>, const Params& params) {
+    return JvpOut{{bind1(p, primals, params)}, {Array()}};
+  };
+}
+
+// reduce_max/min: the tangent at the locations of the result, averaged over
+// ties (JAX's _reduce_chooser_jvp_rule).
+JvpRule chooser_jvp(const Primitive& p) {
+  return [&p](std::span<const Array> primals, std::span<const Array> tangents,
+              const Params& params) {
+    const Array& x = primals[0];
+    Array y = bind1(p, primals, params);
+    const Array& t = tangents[0];
+    if (!t.defined()) return JvpOut{{y}, {Array()}};
+    Ints axes = canonical_axes(p.name, params.get_ints("axes"), x.ndim());
+    Array at = lax::convert_element_type(
+        lax::eq(x, lax::broadcast_in_dim(y, x.shape(), kept_axes(x.ndim(), axes))), t.dtype());
+    Array counts = lax::reduce_sum(at, axes);
+    return JvpOut{{y}, {lax::div(lax::reduce_sum(lax::mul(t, at), axes), counts)}};
+  };
+}
+
+// reduce_prod: the product rule along a balanced tree of pairwise products
+// (JAX's _reduce_prod_jvp_rule), so zeros in the operand need no division.
+JvpRule prod_jvp(const Primitive& p) {
+  return [&p](std::span<const Array> primals, std::span<const Array> tangents,
+              const Params& params) {
+    const Array& x = primals[0];
+    Array y = bind1(p, primals, params);
+    if (!tangents[0].defined()) return JvpOut{{y}, {Array()}};
+    Ints axes = canonical_axes(p.name, params.get_ints("axes"), x.ndim());
+    std::sort(axes.begin(), axes.end());
+    Ints kept = kept_axes(x.ndim(), axes);
+    // [reduced elements, kept dims...]
+    Ints perm = axes, flat{1};
+    perm.insert(perm.end(), kept.begin(), kept.end());
+    for (int64_t a : axes) flat[0] *= x.shape()[size_t(a)];
+    for (int64_t k : kept) flat.push_back(x.shape()[size_t(k)]);
+    if (flat[0] == 0) return JvpOut{{y}, {Array()}};  // the empty product is 1
+    auto to_flat = [&](const Array& a) {
+      bool identity = true;
+      for (size_t i = 0; i < perm.size(); ++i) identity = identity && perm[i] == int64_t(i);
+      return lax::reshape(identity ? a : lax::transpose(a, perm), Shape(flat));
+    };
+    Array px = to_flat(x), tx = to_flat(tangents[0]);
+    while (px.shape()[0] > 1) {
+      int64_t m = px.shape()[0], m1 = (m + 1) / 2;
+      auto half = [&](const Array& a, int64_t lo, int64_t hi) {
+        Ints start(flat.size(), 0), limit = a.shape().to_vector();
+        start[0] = lo;
+        limit[0] = hi;
+        return lax::slice(a, start, limit);
+      };
+      Array p1 = half(px, 0, m1), p2 = half(px, m1, m);
+      Array t1 = half(tx, 0, m1), t2 = half(tx, m1, m);
+      if (m - m1 != m1) {  // odd: the second half gets a neutral element
+        std::vector<lax::PadConfig> cfg(flat.size());
+        cfg[0].high = 1;
+        p2 = lax::pad(p2, scalar_const(x.dtype(), 1), cfg);
+        t2 = lax::pad(t2, scalar_const(x.dtype(), 0), cfg);
+      }
+      tx = lax::add(lax::mul(t1, p2), lax::mul(p1, t2));
+      if (m1 > 1) px = lax::mul(p1, p2);
+      else px = p1;
+    }
+    return JvpOut{{y}, {lax::squeeze(tx, {0})}};
+  };
+}
+
+void set_reduce_rules(Primitive& p, ReduceOp op) {
+  p.batch = reducer_batch(p);
+  switch (op) {
+    case ReduceOp::kSum:
+      p.jvp = [&p](std::span<const Array> primals, std::span<const Array> tangents,
+                   const Params& params) {
+        Array t = tangents[0].defined() ? bind1(p, tangents.first(1), params) : Array();
+        return JvpOut{{bind1(p, primals, params)}, {t}};
+      };
+      // The cotangent broadcasts back along the reduced axes.
+      p.transpose = [&p](std::span<const Array> cts, std::span<const Array> in,
+                         const Params& params) {
+        Ints axes = canonical_axes(p.name, params.get_ints("axes"), in[0].ndim());
+        return std::vector<Array>{
+            lax::broadcast_in_dim(cts[0], in[0].shape(), kept_axes(in[0].ndim(), axes))};
+      };
+      break;
+    case ReduceOp::kProd: p.jvp = prod_jvp(p); break;
+    case ReduceOp::kMax:
+    case ReduceOp::kMin: p.jvp = chooser_jvp(p); break;
+    default: p.jvp = zero_jvp(p); break;
+  }
+}
+
 Primitive make_reduce(const ReduceDef& def) {
   Primitive p;
   p.name = def.name;
@@ -87,6 +220,8 @@ struct ReduceTable {
   ReduceTable() {
     prims.reserve(std::size(kReduce));
     for (const auto& d : kReduce) prims.push_back(make_reduce(d));
+    // The rules hold references to the primitives: set them once the table is final.
+    for (size_t i = 0; i < prims.size(); ++i) set_reduce_rules(prims[i], kReduce[i].op);
     for (auto& p : prims) register_primitive(p);
   }
 };
@@ -129,6 +264,14 @@ Primitive make_arg(bool is_max) {
 }
 Primitive argmax_p = make_arg(true);
 Primitive argmin_p = make_arg(false);
+// Indices are piecewise constant: zero tangents, and no transpose.
+const bool arg_rules = [] {
+  for (Primitive* p : {&argmax_p, &argmin_p}) {
+    p->jvp = zero_jvp(*p);
+    p->batch = reducer_batch(*p);
+  }
+  return true;
+}();
 const Primitive& argmax_reg = register_primitive(argmax_p);
 const Primitive& argmin_reg = register_primitive(argmin_p);
 

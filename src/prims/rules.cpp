@@ -2,6 +2,9 @@
 
 #include <algorithm>
 
+#include "backend/cpu/kernels.h"
+#include "jx/lax.h"
+
 namespace jx::prims {
 
 bool dtype_in(DType dt, unsigned classes) {
@@ -78,6 +81,56 @@ std::vector<int64_t> strides_of(const Shape& s) {
     acc *= s[i];
   }
   return st;
+}
+
+Array move_axis(const Array& x, int from, int to) {
+  if (from == to) return x;
+  std::vector<int64_t> perm;
+  for (int k = 0; k < x.ndim(); ++k)
+    if (k != from) perm.push_back(k);
+  perm.insert(perm.begin() + to, from);
+  return lax::transpose(x, perm);
+}
+
+Array add_batch_axis(const Array& x, int64_t size, int at) {
+  Shape s = x.shape();
+  s.insert(size_t(at), size);
+  std::vector<int64_t> bd;
+  for (int k = 0; k < int(s.size()); ++k)
+    if (k != at) bd.push_back(k);
+  return lax::broadcast_in_dim(x, s, bd);
+}
+
+int64_t batch_size(std::span<const Array> vals, std::span<const int> dims) {
+  for (size_t i = 0; i < vals.size(); ++i)
+    if (dims[i] >= 0) return vals[i].shape()[size_t(dims[i])];
+  return 1;
+}
+
+int align_batch_dims(std::vector<Array>& vals, std::span<const int> dims) {
+  int d = -1;
+  for (size_t i = 0; i < vals.size() && d < 0; ++i)
+    if (dims[i] >= 0) d = dims[i];
+  int64_t n = batch_size(vals, dims);
+  for (size_t i = 0; i < vals.size(); ++i) {
+    if (dims[i] < 0) {
+      // 0-d operands of select_n/clamp-style ops broadcast like the rest.
+      int at = std::min<int>(d, vals[i].ndim());
+      vals[i] = add_batch_axis(vals[i], n, at);
+      if (at != d) vals[i] = move_axis(vals[i], at, d);
+    } else if (dims[i] != d) {
+      vals[i] = move_axis(vals[i], dims[i], d);
+    }
+  }
+  return d;
+}
+
+Array zeros_like(const Array& x) { return full_like(x, 0.0); }
+
+Array full_like(const Array& x, double v) {
+  Array s = make_uninit(Aval{x.dtype(), {}, x.weak_type()}, default_device());
+  cpu::convert(float64, &v, x.dtype(), s.impl().buffer->data(), 1);
+  return lax::broadcast_in_dim(s, x.shape(), {});
 }
 
 }  // namespace jx::prims

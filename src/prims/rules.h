@@ -49,4 +49,20 @@ inline void* out_data(Array& a) { return a.impl().buffer->data(); }
 /// Row-major strides (in elements) of a shape.
 std::vector<int64_t> strides_of(const Shape& s);
 
+// ---- helpers for transformation rules (they bind ops on the current trace) ----
+
+/// Moves axis `from` of x to position `to` (a transpose; identity if equal).
+Array move_axis(const Array& x, int from, int to);
+/// Gives an unbatched value a batch axis of `size` at position `at` (broadcast).
+Array add_batch_axis(const Array& x, int64_t size, int at);
+/// The batch size from the first mapped operand.
+int64_t batch_size(std::span<const Array> vals, std::span<const int> dims);
+/// Makes every operand of an elementwise op batched along the same axis (the
+/// first mapped operand's), broadcasting unmapped ones; returns that axis.
+int align_batch_dims(std::vector<Array>& vals, std::span<const int> dims);
+/// A zero array like x (same aval), on the current trace.
+Array zeros_like(const Array& x);
+/// A 0-d array of x's dtype holding v, broadcast to x's shape.
+Array full_like(const Array& x, double v);
+
 }  // namespace jx::prims

@@ -1,6 +1,10 @@
 // Structural primitives: broadcast_in_dim, reshape, squeeze, expand_dims,
 // transpose, rev, slice, pad, concatenate, iota, copy and device_put. All data
 // movement goes through one strided-copy kernel; reshape-like ops are views.
+// Each primitive's jvp, transpose and batching rules follow its definition
+// (jax/_src/lax/lax.py and slicing.py). All of them are linear, so their jvp
+// applies the op to the tangent; the batching rules move the batch dimension
+// only where the op cannot be rewritten around it (reshape, in some cases).
 #include <algorithm>
 #include <cstring>
 #include <numeric>
@@ -27,6 +31,43 @@ void view_impl(std::span<const Array> in, std::span<Array> out, const Params&) {
 }
 
 std::string ints_str(const std::vector<int64_t>& v) { return shape_str(v); }
+
+// ---------------------------------------------------------------- rule helpers
+using Ints = std::vector<int64_t>;
+using JvpOut = std::pair<std::vector<Array>, std::vector<Array>>;
+using BatchOut = std::pair<std::vector<Array>, std::vector<int>>;
+using Cts = std::vector<Array>;
+
+struct Rules {
+  JvpRule jvp;
+  TransposeRule transpose;
+  BatchRule batch;
+};
+bool set_rules(Primitive& p, Rules r) {
+  p.jvp = std::move(r.jvp);
+  p.transpose = std::move(r.transpose);
+  p.batch = std::move(r.batch);
+  return true;
+}
+
+// A concrete 0-d array of dtype dt holding v (the zeros and ones the rules need).
+Array scalar_const(DType dt, double v, bool weak = false) {
+  Array s = make_uninit(Aval{dt, {}, weak}, default_device());
+  cpu::convert(float64, &v, dt, out_data(s), 1);
+  return s;
+}
+
+// The jvp of an op linear in its one operand: the op applied to the tangent.
+JvpRule unary_linear_jvp(const Primitive& p) {
+  return [&p](std::span<const Array> primals, std::span<const Array> tangents,
+              const Params& params) {
+    Array t = tangents[0].defined() ? bind1(p, tangents.first(1), params) : Array();
+    return JvpOut{{bind1(p, primals, params)}, {t}};
+  };
+}
+
+// Position of axis `a` of the unbatched operand once a batch axis sits at `b`.
+inline int64_t shift_axis(int64_t a, int b) { return a < b ? a : a + 1; }
 
 // ---------------------------------------------------------------- broadcast
 Primitive broadcast_in_dim_p = define(
@@ -61,6 +102,49 @@ Primitive broadcast_in_dim_p = define(
                         in[0].dtype().itemsize());
     });
 
+// Transpose: sum the cotangent over the broadcast output dims; operand dims of
+// size 1 that were expanded are summed too and put back as size-1 dims.
+const bool broadcast_in_dim_rules = set_rules(
+    broadcast_in_dim_p,
+    {.jvp = unary_linear_jvp(broadcast_in_dim_p),
+     .transpose =
+         [](std::span<const Array> cts, std::span<const Array> in, const Params& params) {
+           const Array& x = in[0];
+           if (!is_undefined_primal(x) || !cts[0].defined()) return Cts{Array()};
+           const Shape& xs = x.shape();
+           const Ints& shape = params.get_ints("shape");
+           const Ints& bd = params.get_ints("broadcast_dimensions");
+           std::vector<bool> kept(shape.size(), false);
+           Ints unit;  // operand dims of size 1 broadcast to a larger size
+           for (size_t i = 0; i < bd.size(); ++i) {
+             if (xs[i] == 1 && shape[size_t(bd[i])] != 1) unit.push_back(int64_t(i));
+             else kept[size_t(bd[i])] = true;
+           }
+           Ints axes;
+           for (size_t k = 0; k < shape.size(); ++k)
+             if (!kept[k]) axes.push_back(int64_t(k));
+           Array ct = cts[0];
+           if (!axes.empty()) ct = lax::reduce_sum(ct, axes);
+           if (!unit.empty()) ct = lax::expand_dims(ct, unit);
+           return Cts{ct};
+         },
+     // The batch axis goes right after the output dim of the operand dim before it,
+     // so the operand is never transposed.
+     .batch =
+         [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+           const Array& x = vals[0];
+           int b = dims[0];
+           Ints shape = params.get_ints("shape");
+           const Ints& bd = params.get_ints("broadcast_dimensions");
+           int64_t q = b == 0 ? 0 : bd[size_t(b - 1)] + 1;
+           Ints nbd;
+           for (int j = 0; j < b; ++j) nbd.push_back(bd[size_t(j)]);
+           nbd.push_back(q);
+           for (size_t j = size_t(b); j < bd.size(); ++j) nbd.push_back(bd[j] + 1);
+           shape.insert(shape.begin() + q, x.shape()[size_t(b)]);
+           return BatchOut{{lax::broadcast_in_dim(x, Shape(shape), nbd)}, {int(q)}};
+         }});
+
 // ---------------------------------------------------------------- views
 Primitive reshape_p = define(
     "reshape",
@@ -74,6 +158,40 @@ Primitive reshape_p = define(
       return std::vector<Aval>{Aval{in[0].dtype, s, in[0].weak_type}};
     },
     view_impl, true);
+
+// Batching keeps the batch axis in place when some prefix of new_sizes holds
+// exactly the elements before it (the row-major order then agrees); otherwise
+// it moves the batch axis to the front first.
+const bool reshape_rules = set_rules(
+    reshape_p,
+    {.jvp = unary_linear_jvp(reshape_p),
+     .transpose =
+         [](std::span<const Array> cts, std::span<const Array> in, const Params&) {
+           return Cts{lax::reshape(cts[0], in[0].shape())};
+         },
+     .batch =
+         [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+           Array x = vals[0];
+           int b = dims[0];
+           Ints ns = params.get_ints("new_sizes");
+           int64_t n = x.shape()[size_t(b)];
+           int64_t before = 1;
+           for (int i = 0; i < b; ++i) before *= x.shape()[size_t(i)];
+           int64_t k = -1, acc = 1;
+           for (size_t i = 0; i <= ns.size(); ++i) {
+             if (acc == before) {
+               k = int64_t(i);
+               break;
+             }
+             if (i < ns.size()) acc *= ns[i];
+           }
+           if (k < 0) {
+             x = move_axis(x, b, 0);
+             k = 0;
+           }
+           ns.insert(ns.begin() + k, n);
+           return BatchOut{{lax::reshape(x, Shape(ns))}, {int(k)}};
+         }});
 
 Primitive squeeze_p = define(
     "squeeze",
@@ -90,6 +208,26 @@ Primitive squeeze_p = define(
     },
     view_impl, true);
 
+const bool squeeze_rules = set_rules(
+    squeeze_p,
+    {.jvp = unary_linear_jvp(squeeze_p),
+     .transpose =
+         [](std::span<const Array> cts, std::span<const Array> in, const Params& params) {
+           return Cts{lax::expand_dims(
+               cts[0], canonical_axes("squeeze", params.get_ints("dimensions"), in[0].ndim()))};
+         },
+     .batch =
+         [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+           int b = dims[0];
+           Ints d = canonical_axes("squeeze", params.get_ints("dimensions"), vals[0].ndim() - 1);
+           int out = b;
+           for (int64_t& a : d) {
+             if (a < b) --out;
+             a = shift_axis(a, b);
+           }
+           return BatchOut{{lax::squeeze(vals[0], d)}, {out}};
+         }});
+
 Primitive expand_dims_p = define(
     "expand_dims",
     [](std::span<const Aval> in, const Params& params) {
@@ -101,6 +239,37 @@ Primitive expand_dims_p = define(
       return std::vector<Aval>{out};
     },
     view_impl, true);
+
+// Batching: the batch axis goes just before the output position of the
+// operand dim that follows it, and the new unit dims shift around it.
+const bool expand_dims_rules = set_rules(
+    expand_dims_p,
+    {.jvp = unary_linear_jvp(expand_dims_p),
+     .transpose =
+         [](std::span<const Array> cts, std::span<const Array>, const Params& params) {
+           return Cts{lax::squeeze(
+               cts[0], canonical_axes("expand_dims", params.get_ints("dimensions"), cts[0].ndim()))};
+         },
+     .batch =
+         [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+           int b = dims[0];
+           int64_t rank = vals[0].ndim() - 1;
+           const Ints& raw = params.get_ints("dimensions");
+           int64_t out_rank = rank + int64_t(raw.size());
+           Ints d = canonical_axes("expand_dims", raw, out_rank);
+           std::sort(d.begin(), d.end());
+           // q: where operand dim b lands in the unbatched output (out_rank if b == rank).
+           int64_t q = out_rank, seen = 0;
+           for (int64_t k = 0; k < out_rank; ++k) {
+             if (std::binary_search(d.begin(), d.end(), k)) continue;
+             if (seen++ == b) {
+               q = k;
+               break;
+             }
+           }
+           for (int64_t& a : d) a = a < q ? a : a + 1;
+           return BatchOut{{lax::expand_dims(vals[0], d)}, {int(q)}};
+         }});
 
 // ---------------------------------------------------------------- transpose / rev
 Primitive transpose_p = define(
@@ -128,6 +297,26 @@ Primitive transpose_p = define(
                         in[0].dtype().itemsize());
     });
 
+// Batching composes the permutation with the batch axis kept where it is.
+const bool transpose_rules = set_rules(
+    transpose_p,
+    {.jvp = unary_linear_jvp(transpose_p),
+     .transpose =
+         [](std::span<const Array> cts, std::span<const Array>, const Params& params) {
+           const Ints& perm = params.get_ints("permutation");
+           Ints inv(perm.size());
+           for (size_t i = 0; i < perm.size(); ++i) inv[size_t(perm[i])] = int64_t(i);
+           return Cts{lax::transpose(cts[0], inv)};
+         },
+     .batch =
+         [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+           int b = dims[0];
+           Ints perm;
+           for (int64_t p : params.get_ints("permutation")) perm.push_back(shift_axis(p, b));
+           perm.insert(perm.begin() + b, b);
+           return BatchOut{{lax::transpose(vals[0], perm)}, {b}};
+         }});
+
 Primitive rev_p = define(
     "rev",
     [](std::span<const Aval> in, const Params& params) {
@@ -146,6 +335,21 @@ Primitive rev_p = define(
       cpu::strided_copy(in_data(in[0]), off, st, out_data(out[0]), 0, strides_of(s), s,
                         in[0].dtype().itemsize());
     });
+
+const bool rev_rules = set_rules(
+    rev_p,
+    {.jvp = unary_linear_jvp(rev_p),
+     .transpose =
+         [](std::span<const Array> cts, std::span<const Array>, const Params& params) {
+           return Cts{lax::rev(cts[0], params.get_ints("dimensions"))};
+         },
+     .batch =
+         [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+           int b = dims[0];
+           Ints d = canonical_axes("rev", params.get_ints("dimensions"), vals[0].ndim() - 1);
+           for (int64_t& a : d) a = shift_axis(a, b);
+           return BatchOut{{lax::rev(vals[0], d)}, {b}};
+         }});
 
 // ---------------------------------------------------------------- slice
 Primitive slice_p = define(
@@ -185,6 +389,40 @@ Primitive slice_p = define(
       cpu::strided_copy(in_data(in[0]), off, st, out_data(out[0]), 0, strides_of(os), os,
                         in[0].dtype().itemsize());
     });
+
+// Transpose: pad the cotangent with zeros back to the operand's shape; a
+// stride becomes interior padding, and the high padding covers the remainder
+// the stride skipped past the last element taken.
+const bool slice_rules = set_rules(
+    slice_p,
+    {.jvp = unary_linear_jvp(slice_p),
+     .transpose =
+         [](std::span<const Array> cts, std::span<const Array> in, const Params& params) {
+           const Array& ct = cts[0];
+           const Shape& xs = in[0].shape();
+           const Ints& start = params.get_ints("start_indices");
+           Ints strides = params.get_ints("strides");
+           if (strides.empty()) strides.assign(start.size(), 1);
+           std::vector<lax::PadConfig> cfg;
+           for (size_t i = 0; i < start.size(); ++i) {
+             int64_t m = ct.shape()[i];
+             int64_t real_limit = m == 0 ? start[i] : start[i] + 1 + (m - 1) * strides[i];
+             cfg.push_back({start[i], xs[i] - real_limit, m == 0 ? 0 : strides[i] - 1});
+           }
+           return Cts{lax::pad(ct, scalar_const(ct.dtype(), 0, ct.weak_type()), cfg)};
+         },
+     .batch =
+         [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+           size_t b = size_t(dims[0]);
+           Ints start = params.get_ints("start_indices");
+           Ints limit = params.get_ints("limit_indices");
+           Ints strides = params.get_ints("strides");
+           if (strides.empty()) strides.assign(start.size(), 1);
+           start.insert(start.begin() + b, 0);
+           limit.insert(limit.begin() + b, vals[0].shape()[b]);
+           strides.insert(strides.begin() + b, 1);
+           return BatchOut{{lax::slice(vals[0], start, limit, strides)}, {dims[0]}};
+         }});
 
 // ---------------------------------------------------------------- pad
 Primitive pad_p = define(
@@ -240,6 +478,73 @@ Primitive pad_p = define(
       cpu::strided_copy(in_data(x), soff, sst, out_data(out[0]), doff, dst, shape, es);
     });
 
+Array pad_flat(const Array& x, const Array& v, Ints cfg) {
+  return bind1(pad_p, {x, v}, Params{{"padding_config", std::move(cfg)}});
+}
+
+// jvp: pad the operand's tangent with the padding value's tangent (zeros
+// where a tangent is symbolically zero). Transpose: the operand's cotangent
+// is the cotangent with the padding cut away (negative low/high padding, then
+// a strided slice that skips the interior padding); the padding value's is
+// the sum of the rest. Batching a padding value (one per batch element)
+// pads with zeros and selects the values in where a padded mask is false.
+const bool pad_rules = set_rules(
+    pad_p,
+    {.jvp =
+         [](std::span<const Array> primals, std::span<const Array> tangents, const Params& params) {
+           Array y = bind1(pad_p, primals, params);
+           Array tx = tangents[0], tv = tangents[1];
+           if (!tx.defined() && !tv.defined()) return JvpOut{{y}, {Array()}};
+           if (!tx.defined()) tx = zeros_like(primals[0]);
+           if (!tv.defined()) tv = scalar_const(primals[1].dtype(), 0, primals[1].weak_type());
+           return JvpOut{{y}, {bind1(pad_p, {tx, tv}, params)}};
+         },
+     .transpose =
+         [](std::span<const Array> cts, std::span<const Array> in, const Params& params) {
+           const Array& ct = cts[0];
+           bool want_x = is_undefined_primal(in[0]), want_v = is_undefined_primal(in[1]);
+           if (!ct.defined() || (!want_x && !want_v)) return Cts{Array(), Array()};
+           const Ints& cfg = params.get_ints("padding_config");
+           Ints unpad, zeros, steps;
+           bool any_edge = false, any_interior = false;
+           for (size_t i = 0; i < cfg.size() / 3; ++i) {
+             unpad.insert(unpad.end(), {-cfg[3 * i], -cfg[3 * i + 1], 0});
+             zeros.push_back(0);
+             steps.push_back(cfg[3 * i + 2] + 1);
+             any_edge = any_edge || cfg[3 * i] != 0 || cfg[3 * i + 1] != 0;
+             any_interior = any_interior || cfg[3 * i + 2] != 0;
+           }
+           Array tx = ct;
+           if (any_edge) tx = pad_flat(tx, scalar_const(ct.dtype(), 0, ct.weak_type()), unpad);
+           if (any_interior) tx = lax::slice(tx, zeros, tx.shape().to_vector(), steps);
+           Array tv;
+           if (want_v) {
+             Ints all_ct(size_t(ct.ndim())), all_x(size_t(tx.ndim()));
+             std::iota(all_ct.begin(), all_ct.end(), 0);
+             std::iota(all_x.begin(), all_x.end(), 0);
+             tv = lax::sub(lax::reduce_sum(ct, all_ct), lax::reduce_sum(tx, all_x));
+           }
+           return Cts{want_x ? tx : Array(), tv};
+         },
+     .batch =
+         [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+           Array x = vals[0];
+           const Array& v = vals[1];
+           int bx = dims[0];
+           if (bx < 0) {
+             x = add_batch_axis(x, batch_size(vals, dims), 0);
+             bx = 0;
+           }
+           Ints cfg = params.get_ints("padding_config");
+           cfg.insert(cfg.begin() + 3 * bx, {0, 0, 0});
+           if (dims[1] < 0) return BatchOut{{pad_flat(x, v, cfg)}, {bx}};
+           Array padded = pad_flat(x, scalar_const(x.dtype(), 0), cfg);
+           Array inside = pad_flat(lax::broadcast_in_dim(scalar_const(bool_, 1), x.shape(), {}),
+                                   scalar_const(bool_, 0), cfg);
+           Array fill = lax::broadcast_in_dim(v, padded.shape(), {bx});
+           return BatchOut{{lax::select_n(inside, {fill, padded})}, {bx}};
+         }});
+
 // ---------------------------------------------------------------- concatenate
 Primitive concatenate_p = define(
     "concatenate",
@@ -276,6 +581,49 @@ Primitive concatenate_p = define(
       }
     });
 
+const bool concatenate_rules = set_rules(
+    concatenate_p,
+    {.jvp =
+         [](std::span<const Array> primals, std::span<const Array> tangents, const Params& params) {
+           Array y = bind1(concatenate_p, primals, params);
+           std::vector<Array> ts;
+           bool any = false;
+           for (size_t i = 0; i < primals.size(); ++i) {
+             any = any || tangents[i].defined();
+             ts.push_back(tangents[i].defined() ? tangents[i] : zeros_like(primals[i]));
+           }
+           if (!any) return JvpOut{{y}, {Array()}};
+           return JvpOut{{y}, {bind1(concatenate_p, ts, params)}};
+         },
+     .transpose =
+         [](std::span<const Array> cts, std::span<const Array> in, const Params& params) {
+           const Array& ct = cts[0];
+           size_t dim = size_t(params.get_int("dimension"));
+           Cts out;
+           int64_t offset = 0;
+           for (const Array& x : in) {
+             int64_t n = x.shape()[dim];
+             if (is_undefined_primal(x) && ct.defined()) {
+               Ints start(size_t(ct.ndim()), 0), limit = ct.shape().to_vector();
+               start[dim] = offset;
+               limit[dim] = offset + n;
+               out.push_back(lax::slice(ct, start, limit));
+             } else {
+               out.push_back(Array());
+             }
+             offset += n;
+           }
+           return out;
+         },
+     // Batching aligns every operand on the first batched operand's batch axis.
+     .batch =
+         [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+           std::vector<Array> xs(vals.begin(), vals.end());
+           int d = align_batch_dims(xs, dims);
+           int64_t dim = shift_axis(params.get_int("dimension"), d);
+           return BatchOut{{bind1(concatenate_p, xs, Params{{"dimension", dim}})}, {d}};
+         }});
+
 // ---------------------------------------------------------------- iota, copy, device_put
 Primitive iota_p = [] {
   Primitive p = define(
@@ -298,11 +646,38 @@ Primitive iota_p = [] {
   return p;
 }();
 
+// iota has no operands: no tangent flows through it and vmap never batches it
+// (the batching interpreter binds it directly); the rules are here for
+// completeness and keep any caller's output unbatched.
+const bool iota_rules = set_rules(
+    iota_p,
+    {.jvp =
+         [](std::span<const Array> primals, std::span<const Array>, const Params& params) {
+           return JvpOut{{bind1(iota_p, primals, params)}, {Array()}};
+         },
+     .transpose = nullptr,
+     .batch =
+         [](std::span<const Array> vals, std::span<const int>, const Params& params) {
+           return BatchOut{{bind1(iota_p, vals, params)}, {-1}};
+         }});
+
 Primitive copy_p = define(
     "copy", [](std::span<const Aval> in, const Params&) { return std::vector<Aval>{in[0]}; },
     [](std::span<const Array> in, std::span<Array> out, const Params&) {
       std::memcpy(out_data(out[0]), in_data(in[0]), size_t(in[0].nbytes()));
     });
+
+const bool copy_rules = set_rules(
+    copy_p,
+    {.jvp = unary_linear_jvp(copy_p),
+     .transpose =
+         [](std::span<const Array> cts, std::span<const Array>, const Params&) {
+           return Cts{lax::copy(cts[0])};
+         },
+     .batch =
+         [](std::span<const Array> vals, std::span<const int> dims, const Params&) {
+           return BatchOut{{lax::copy(vals[0])}, {dims[0]}};
+         }});
 
 Primitive device_put_p = [] {
   Primitive p = define(
@@ -323,6 +698,19 @@ Primitive device_put_p = [] {
   };
   return p;
 }();
+
+// The tangent moves with the primal. The transpose hands the cotangent back
+// unchanged: a linear input's placeholder does not record its device, and the
+// sum it flows into places the result.
+const bool device_put_rules = set_rules(
+    device_put_p,
+    {.jvp = unary_linear_jvp(device_put_p),
+     .transpose = [](std::span<const Array> cts, std::span<const Array>,
+                     const Params&) { return Cts{cts[0]}; },
+     .batch =
+         [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {
+           return BatchOut{{bind1(device_put_p, vals, params)}, {dims[0]}};
+         }});
 
 struct Registrar {
   Registrar() {
