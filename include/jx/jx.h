@@ -12,6 +12,18 @@
 #include "jx/shape.h"
 #include "jx/transforms.h"
 #include "jx/tree.h"
-#if __has_include("jx/random.h")
+#include "jx/custom_derivatives.h"
 #include "jx/random.h"
+// Contractions, indexing, sorting, scans and linear algebra (one header per family).
+#if __has_include("jx/lax_contract.h")
+#include "jx/lax_contract.h"
+#endif
+#if __has_include("jx/lax_indexing.h")
+#include "jx/lax_indexing.h"
+#endif
+#if __has_include("jx/lax_sort.h")
+#include "jx/lax_sort.h"
+#endif
+#if __has_include("jx/lax_linalg.h")
+#include "jx/lax_linalg.h"
 #endif
