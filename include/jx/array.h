@@ -32,6 +32,9 @@ struct Aval {
 };
 
 class Tracer;  // jx/primitive.h
+namespace np {
+class AtIndexer;  // jx/numpy_indexing.h
+}  // namespace np
 
 /// An index along axis 0 with the caller's location (x[i] cannot take a
 /// defaulted location parameter; this implicit conversion carries it).
@@ -48,6 +51,7 @@ struct ArrayImpl {
   Device device;
   std::shared_ptr<Buffer> buffer;  // set for concrete arrays
   std::shared_ptr<Tracer> tracer;  // set for values inside a transformation
+  bool donated = false;            // its buffer was given to a jitted function
 };
 
 class Array {
@@ -79,6 +83,10 @@ class Array {
 
   /// The sub-array at index i along axis 0; negative i counts from the end.
   Array operator[](IndexAt i) const;
+  /// The functional-update view x.at(idx...) (JAX's x.at[idx]): .set(v),
+  /// .add(v), .get() ... Defined in jx/numpy_indexing.h (included by jx/jx.h).
+  template <class... I>
+  np::AtIndexer at(const I&... idx) const;
   /// Waits for pending work on this array (execution is synchronous today).
   const Array& block_until_ready() const { return *this; }
 
@@ -91,6 +99,12 @@ class Array {
   const ArrayImpl& impl() const {
     if (!impl_) throw_error("Array", "use of an empty (default-constructed) Array");
     return *impl_;
+  }
+  /// Marks the array as donated: its buffer now belongs to a jitted function
+  /// and any later use is an error (jit's donate_argnums).
+  void mark_donated() const {
+    impl_->donated = true;
+    impl_->buffer.reset();
   }
 
  private:

@@ -31,8 +31,7 @@ double default_gradient_tolerance(DType dt);
 /// finite-difference step) to 1e-4. Throws jx::Error naming the mode ("JVP",
 /// "VJP of JVP", ...), the order, the worst error and the tolerance.
 void check_grads(const FlatFn& f, std::span<const Array> args, int order,
-                 std::vector<std::string> modes = {"fwd", "rev"},
-                 std::optional<double> atol = {}, std::optional<double> rtol = {},
-                 std::optional<double> eps = {});
+                 std::vector<std::string> modes = {"fwd", "rev"}, std::optional<double> atol = {},
+                 std::optional<double> rtol = {}, std::optional<double> eps = {});
 
 }  // namespace jx::test

@@ -6,6 +6,7 @@
 #include "jx/dtype.h"
 #include "jx/error.h"
 #include "jx/ir.h"
+#include "jx/jit.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
 #include "jx/primitive.h"

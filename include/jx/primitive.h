@@ -99,6 +99,9 @@ struct Primitive {
   /// The kernel creates its outputs itself (views such as reshape share the
   /// input's buffer); the trace then passes outputs holding only their avals.
   bool self_allocating = false;
+  /// One output computed element by element from same-shaped inputs, so the
+  /// kernel may write over a dead input of the output's size (buffer reuse).
+  bool elementwise = false;
 };
 
 /// Registers a primitive under its name (for the IR parser and introspection).

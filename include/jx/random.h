@@ -9,14 +9,18 @@
 // is uint32[n, 2] and `keys[i]` (Array::operator[]) takes one key.
 //
 // The generator is threefry2x32 (20 rounds) in JAX's default
-// `jax_threefry_partitionable=True` mode: `split`, `fold_in`, `bits`,
-// `uniform`, `normal`, `randint` and `permutation` give exactly JAX's values
-// for the same key, shape and dtype (tests/fixtures/random_*.txt, produced by
-// running JAX). The other samplers use JAX's algorithms; where a step needs a
-// library primitive jx does not have yet (sort, gather, linear algebra,
-// while_loop) it is composed from jx::lax ops, and the samplers whose loop
-// count depends on the draws (gamma, beta, dirichlet, poisson) run that loop
-// eagerly. See docs/random.md.
+// `jax_threefry_partitionable=True` mode: `key`, `split`, `fold_in`, `bits`,
+// `uniform`, `randint`, `permutation`, `choice` (without p) and `bernoulli`
+// give exactly JAX's values for the same key, shape and dtype, and so does
+// `normal` up to the rounding of lax::erf_inv (tests/fixtures/random_*.txt,
+// produced by running JAX). The other samplers use JAX's algorithms and key
+// use, so their values agree with JAX's up to the rounding of log, erf, tan,
+// lgamma... Everything is a composition of primitives (vmap over keys, grad
+// and make_jaxpr work); where a step needs a library primitive jx does not
+// have yet (sort, gather, linear algebra) it is composed from jx::lax ops, and
+// the samplers whose loop count depends on the draws (gamma, loggamma, beta,
+// dirichlet, poisson) run that loop eagerly only (no while_loop yet). See
+// docs/random.md.
 //
 // Shapes are jx::Shape (`{3, 4}`); dtypes default to float32 (int32 for
 // integer samplers). Parameters broadcast against `shape` as in JAX: the

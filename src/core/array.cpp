@@ -48,6 +48,10 @@ Array make_from_host(const void* src, const Aval& aval, Device device) {
 
 const void* Array::data(std::string_view op) const {
   const ArrayImpl& a = impl();
+  if (!a.buffer && a.donated)
+    throw_error(op, "this array (" + a.aval.str() +
+                        ") was donated to a jitted function (donate_argnums) and its buffer "
+                        "reused; a donated array cannot be used again");
   if (!a.buffer)
     throw_error(op, "the value of a traced array (" + a.aval.str() +
                         ") is not available inside a transformation; use it through jx operations, "

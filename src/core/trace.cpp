@@ -131,8 +131,13 @@ std::vector<Array> bind(const Primitive& p, std::span<const Array> in, const Par
                               ") is a leaked tracer: it belongs to a transformation (grad, vmap, "
                               "jit, make_jaxpr...) that has already returned; values computed "
                               "inside a transformed function must be returned from it, not stored");
-    if (!a.tracer && !a.buffer)
+    if (!a.tracer && !a.buffer) {
+      if (a.donated)
+        throw_error(p.name, "an input (" + a.aval.str() +
+                                ") was donated to a jitted function (donate_argnums) and its "
+                                "buffer reused; a donated array cannot be used again");
       throw_error(p.name, "an input (" + a.aval.str() + ") has no value (an undefined primal)");
+    }
   }
   return current_trace()->process_primitive(p, in, params);
 }

@@ -46,7 +46,8 @@ std::vector<double> host(const Array& x) {
 /// An array with `aval` holding v rounded to its dtype.
 Array from_host(const std::vector<double>& v, const Aval& aval) {
   Array out = make_uninit(aval, default_device());
-  if (!v.empty()) cpu::convert(float64, v.data(), aval.dtype, out.impl().buffer->data(), int64_t(v.size()));
+  if (!v.empty())
+    cpu::convert(float64, v.data(), aval.dtype, out.impl().buffer->data(), int64_t(v.size()));
   return out;
 }
 
@@ -260,13 +261,17 @@ void check_rec(const FlatFn& f, std::vector<Array> args, int order, int depth,
 void check_grads(const FlatFn& f, std::span<const Array> args, int order,
                  std::vector<std::string> modes, std::optional<double> atol,
                  std::optional<double> rtol, std::optional<double> eps) {
-  if (order < 1) throw_error("check_grads", "order must be at least 1, got " + std::to_string(order));
+  if (order < 1)
+    throw_error("check_grads", "order must be at least 1, got " + std::to_string(order));
   Options o{atol, rtol, eps.value_or(kDefaultEps), false, false};
   if (!(o.eps > 0)) throw_error("check_grads", "eps must be positive, got " + num(o.eps));
   for (const std::string& m : modes) {
-    if (m == "fwd") o.fwd = true;
-    else if (m == "rev") o.rev = true;
-    else throw_error("check_grads", "unknown mode '" + m + "' (expected \"fwd\" or \"rev\")");
+    if (m == "fwd")
+      o.fwd = true;
+    else if (m == "rev")
+      o.rev = true;
+    else
+      throw_error("check_grads", "unknown mode '" + m + "' (expected \"fwd\" or \"rev\")");
   }
   check_rec(f, std::vector<Array>(args.begin(), args.end()), order, 1, "", o);
 }

@@ -85,6 +85,12 @@ class BatchTrace final : public Trace {
 /// cotangents of its invars (undefined where zero). Runs on the current trace.
 std::vector<Array> backward_pass(const Jaxpr& j, std::span<const Array> consts,
                                  std::span<const Array> out_cts);
+/// The general form: args[i] is the value of invar i when known, or an
+/// undefined_primal for a linear invar. Returns cotangents for the linear
+/// invars (undefined for the known ones and for zeros).
+std::vector<Array> backward_pass_with_args(const Jaxpr& j, std::span<const Array> consts,
+                                           std::span<const Array> args,
+                                           std::span<const Array> out_cts);
 
 /// A concrete 0-d array holding v converted to dt.
 Array scalar_of(DType dt, double v, bool weak = false);

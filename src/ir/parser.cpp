@@ -8,6 +8,7 @@
 // one-line form). That keeps literals such as `nan:f32[]` apart from a binder
 // of a variable that happens to be called `nan` on the next line.
 #include <charconv>
+#include <cstdio>
 #include <cstring>
 #include <unordered_map>
 

@@ -14,7 +14,6 @@
 #include <cmath>
 #include <cstdio>
 #include <ostream>
-#include <sstream>
 
 #include "jx/ir.h"
 

@@ -76,12 +76,19 @@ class Verifier {
     }
     size_t n_in = in.size();
     for (size_t i = 0; i < kPadding; ++i) in.push_back(padding_aval());
+    const std::string too_few = "has too few operands (" + std::to_string(n_in) +
+                                "): its shape rule reads past them";
+    const std::string pad_str = padding_aval().str();
     std::vector<Aval> expected;
     try {
       expected = e.prim->abstract_eval(std::span<const Aval>(in.data(), n_in), e.params);
     } catch (const Error& err) {
-      fail(std::string("the shape rule rejects it: ") + err.what());
+      std::string msg = err.what();
+      if (msg.find(pad_str) != std::string::npos) fail(too_few);
+      fail("the shape rule rejects it: " + msg);
     }
+    for (const Aval& o : expected)
+      if (o.shape == padding_aval().shape) fail(too_few);
     if (expected.size() != e.outputs.size())
       fail("has " + std::to_string(e.outputs.size()) + " outputs, but the primitive gives " +
            std::to_string(expected.size()));

@@ -201,7 +201,9 @@ Array binary_tangent(BinaryOp op, const Array& tx, const Array& ty, const Array&
     case BinaryOp::kDiv:
       return add_tangents(
           term(tx, [&](const Array& t) { return l::div(t, y); }),
-          term(ty, [&](const Array& t) { return l::mul(l::mul(l::neg(t), x), l::integer_pow(y, -2)); }));
+          term(ty, [&](const Array& t) {
+            return l::mul(l::mul(l::neg(t), x), l::integer_pow(y, -2));
+          }));
     case BinaryOp::kRem:
       // rem(x, y) = x - y * trunc(x / y): d/dy is -trunc(x / y).
       return add_tangents(tx, term(ty, [&](const Array& t) {
@@ -222,12 +224,14 @@ Array binary_tangent(BinaryOp op, const Array& tx, const Array& ty, const Array&
                           }));
     case BinaryOp::kMax:
     case BinaryOp::kMin:
-      return add_tangents(term(tx, [&](const Array& t) { return l::mul(t, balanced_eq(x, z, y)); }),
-                          term(ty, [&](const Array& t) { return l::mul(t, balanced_eq(y, z, x)); }));
+      return add_tangents(
+          term(tx, [&](const Array& t) { return l::mul(t, balanced_eq(x, z, y)); }),
+          term(ty, [&](const Array& t) { return l::mul(t, balanced_eq(y, z, x)); }));
     case BinaryOp::kAtan2: {
       Array denom = l::add(square(x), square(y));
-      return add_tangents(term(tx, [&](const Array& t) { return l::mul(t, l::div(y, denom)); }),
-                          term(ty, [&](const Array& t) { return l::mul(t, l::div(l::neg(x), denom)); }));
+      return add_tangents(
+          term(tx, [&](const Array& t) { return l::mul(t, l::div(y, denom)); }),
+          term(ty, [&](const Array& t) { return l::mul(t, l::div(l::neg(x), denom)); }));
     }
     case BinaryOp::kNextafter:
       // As JAX: no rule. Its derivative in x is 1 almost everywhere, so a zero
@@ -269,10 +273,10 @@ std::vector<Array> binary_transpose(BinaryOp op, std::span<const Array> cts,
     case BinaryOp::kSub: return {ux ? ct : Array(), uy ? lax::neg(ct) : Array()};
     case BinaryOp::kMul:
       if (ux && uy)
-        throw_error("mul", "cannot transpose mul of two linear operands (the product is not linear)");
+        throw_error("mul", "cannot transpose mul of two linear operands (it is not linear)");
       return {ux ? lax::mul(ct, in[1]) : Array(), uy ? lax::mul(in[0], ct) : Array()};
     case BinaryOp::kDiv:
-      if (uy) throw_error("div", "cannot transpose div with respect to its denominator (it is not linear)");
+      if (uy) throw_error("div", "cannot transpose div in its denominator (not linear there)");
       return {ux ? lax::div(ct, in[1]) : Array(), Array()};
     default: throw_error("transpose", "internal: binary op is not linear");
   }
@@ -281,6 +285,7 @@ std::vector<Array> binary_transpose(BinaryOp op, std::span<const Array> cts,
 Primitive make_unary(const UnaryDef& def) {
   Primitive p;
   p.name = def.name;
+  p.elementwise = true;
   unsigned classes = def.classes;
   std::string name = def.name;
   p.abstract_eval = [name, classes, op = def.op](std::span<const Aval> in, const Params&) {
@@ -317,6 +322,7 @@ Primitive make_unary(const UnaryDef& def) {
 Primitive make_binary(const BinaryDef& def) {
   Primitive p;
   p.name = def.name;
+  p.elementwise = true;
   unsigned classes = def.classes;
   std::string name = def.name;
   p.abstract_eval = [name, classes, op = def.op](std::span<const Aval> in, const Params&) {

@@ -4,6 +4,7 @@
 // broadcast); the outputs are the two hashed words, uint32 of that shape.
 #include <cstdint>
 
+#include "jx/lax.h"
 #include "jx/primitive.h"
 #include "jx/random.h"
 #include "prims/rules.h"
@@ -53,18 +54,49 @@ void threefry_impl(std::span<const Array> in, std::span<Array> out, const Params
                     static_cast<uint32_t*>(out_data(out[1])), out[0].size());
 }
 
-Primitive make_threefry() {
-  Primitive p;
+Primitive threefry2x32_p;
+
+// vmap: every operand gets the batch axis in front; a batched 0-d operand is
+// broadcast to the common shape, unbatched 0-d operands stay 0-d.
+std::pair<std::vector<Array>, std::vector<int>> threefry_batch(std::span<const Array> vals,
+                                                               std::span<const int> dims,
+                                                               const Params& params) {
+  int64_t n = batch_size(vals, dims);
+  Shape common;
+  for (size_t i = 0; i < vals.size(); ++i) {
+    Shape s = vals[i].shape();
+    if (dims[i] >= 0) s.erase(size_t(dims[i]));
+    if (!s.empty()) common = s;
+  }
+  Shape full = common;
+  full.insert(0, n);
+  std::vector<Array> v(vals.begin(), vals.end());
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (dims[i] >= 0) {
+      v[i] = move_axis(v[i], dims[i], 0);
+      if (v[i].ndim() == 1 && !common.empty()) v[i] = lax::broadcast_in_dim(v[i], full, {0});
+    } else if (v[i].ndim() > 0) {
+      v[i] = add_batch_axis(v[i], n, 0);
+    }
+  }
+  return {jx::bind(threefry2x32_p, std::span<const Array>(v), params), {0, 0}};
+}
+
+const bool threefry2x32_init = [] {
+  Primitive& p = threefry2x32_p;
   p.name = "threefry2x32";
   p.abstract_eval = threefry_rule;
   p.impl = threefry_impl;
-  // The hash has no derivative: jvp/transpose stay empty (random bits are
-  // not differentiable inputs); batching is elementwise broadcasting and
-  // comes with the vmap layer.
-  return p;
-}
-Primitive threefry2x32_p = make_threefry();
-const Primitive& threefry2x32_reg = register_primitive(threefry2x32_p);
+  // Random bits are integers: their tangents are symbolic zeros, and the
+  // hash is not linear (no transpose).
+  p.jvp = [](std::span<const Array> primals, std::span<const Array>, const Params& params) {
+    return std::pair<std::vector<Array>, std::vector<Array>>{jx::bind(threefry2x32_p, primals, params),
+                                                             {Array(), Array()}};
+  };
+  p.batch = threefry_batch;
+  register_primitive(p);
+  return true;
+}();
 
 }  // namespace
 }  // namespace jx::prims
@@ -75,7 +107,7 @@ std::array<Array, 2> threefry2x32(const Array& key0, const Array& key1, const Ar
                                   const Array& x1, std::source_location loc) {
   CallSite site(loc);
   const Array in[4] = {key0, key1, x0, x1};
-  std::vector<Array> outs = bind(prims::threefry2x32_p, in);
+  std::vector<Array> outs = jx::bind(prims::threefry2x32_p, in);
   return {std::move(outs[0]), std::move(outs[1])};
 }
 

@@ -247,8 +247,8 @@ const bool expand_dims_rules = set_rules(
     {.jvp = unary_linear_jvp(expand_dims_p),
      .transpose =
          [](std::span<const Array> cts, std::span<const Array>, const Params& params) {
-           return Cts{lax::squeeze(
-               cts[0], canonical_axes("expand_dims", params.get_ints("dimensions"), cts[0].ndim()))};
+           const Ints& dims = params.get_ints("dimensions");
+           return Cts{lax::squeeze(cts[0], canonical_axes("expand_dims", dims, cts[0].ndim()))};
          },
      .batch =
          [](std::span<const Array> vals, std::span<const int> dims, const Params& params) {

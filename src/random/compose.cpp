@@ -1,5 +1,5 @@
 // Stand-ins for library primitives jx does not have yet (sort, gather,
-// cumsum, searchsorted, Cholesky, QR, matmul), composed from jx::lax ops so
+// cumsum, searchsorted, Cholesky, QR), composed from jx::lax ops so
 // that the samplers needing them work today, eagerly and under tracing. They
 // are exact where the samplers need exactness (the sort is stable and gives
 // JAX's permutations) but slower than real primitives: replace them once
@@ -250,19 +250,6 @@ Array qr_q(const Array& a) {
     q = append_column(q, v);
   }
   return q;
-}
-
-Array matmul(const Array& a, const Array& b) {
-  int r = a.ndim();
-  Shape s = a.shape();  // (..., n, k)
-  s.push_back(b.shape()[size_t(r - 1)]);  // (..., n, k, m)
-  std::vector<int64_t> adims, bdims;
-  for (int i = 0; i < r; ++i) adims.push_back(i);
-  for (int i = 0; i < r - 2; ++i) bdims.push_back(i);
-  bdims.push_back(r - 1);
-  bdims.push_back(r);
-  return lax::reduce_sum(lax::mul(lax::broadcast_in_dim(a, s, adims), lax::broadcast_in_dim(b, s, bdims)),
-                         {r - 1});
 }
 
 }  // namespace jx::random::detail

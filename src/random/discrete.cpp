@@ -83,6 +83,7 @@ Array randint_impl(const Array& key, Array mn, Array mx, const Shape& shape, DTy
 }
 
 bool any(const Array& mask) {
+  require_concrete("random.poisson", mask);
   Array r = mask;
   if (mask.ndim()) {
     std::vector<int64_t> axes;
@@ -102,7 +103,6 @@ Array poisson_knuth(const Array& key, const Array& lam, const Shape& shape, DTyp
   Array one = fill(dtype, shape, 1);
   for (int64_t i = 0;; ++i) {
     Array live = lax::gt(log_prod, neg_lam);
-    require_concrete("random.poisson", live);
     if (!any(live) || i >= int64_t(imax(dtype))) break;
     Array keys = split_shape(rng, Shape{2});
     rng = keys[0];
@@ -125,7 +125,6 @@ Array poisson_rejection(const Array& key, const Array& lam, const Shape& shape, 
   Array rng = key;
   for (int64_t i = 0;; ++i) {
     Array pending = lax::bitwise_not(accepted);
-    require_concrete("random.poisson", pending);
     if (!any(pending) || i >= int64_t(imax(dtype))) break;
     Array keys = split_shape(rng, Shape{3});
     rng = keys[0];

@@ -12,7 +12,8 @@ using namespace detail;
 
 namespace {
 
-bool any(const Array& mask) {
+bool any(std::string_view op, const Array& mask) {
+  require_concrete(op, mask);
   std::vector<int64_t> axes;
   for (int64_t i = 0; i < mask.ndim(); ++i) axes.push_back(i);
   Array r = axes.empty() ? mask : lax::reduce_or(mask, axes);
@@ -46,15 +47,14 @@ Array gamma_one(const Array& keys_in, const Array& alpha, bool log_space, std::s
         lax::ge(U, lax::sub(one, lax::mul(c(0.0331), lax::mul(X, X)))),
         lax::ge(lax::log(U),
                 lax::add(lax::mul(X, c(0.5)), lax::mul(d, lax::add(lax::sub(one, V), lax::log(V))))));
-    require_concrete(op, cond);
-    if (!any(cond)) break;
+    if (!any(op, cond)) break;
     Array k3 = split_each(key, 3);
     Array nkey = keys_at(k3, 0), x_key = keys_at(k3, 1), u_key = keys_at(k3, 2);
     // Inner loop: a normal x with v = 1 + c x > 0.
     Array x = zero, v = c(-1);
     for (;;) {
       Array redo = lax::le(v, zero);
-      if (!any(redo)) break;
+      if (!any(op, redo)) break;
       Array k2 = split_each(x_key, 2);
       Array nx = normal_each(keys_at(k2, 1), dt);
       x_key = select(bcast_keys(redo), keys_at(k2, 0), x_key);

@@ -32,7 +32,7 @@ Array bcast(const Array& x, const Shape& shape);
 Array select(const Array& pred, const Array& on_true, const Array& on_false);
 /// x with axis `from` moved to position `to`.
 Array move_axis(const Array& x, int from, int to);
-/// Elementwise binary op after broadcasting both sides to their common shape.
+/// NumPy's broadcast of several shapes; errors name `op`.
 Shape broadcast_shapes(std::string_view op, std::initializer_list<Shape> shapes);
 
 // --- argument checks (errors name `op`, e.g. "random.uniform") --------------
@@ -91,7 +91,7 @@ Array scale_uniform(const Array& floats, const Array& minval, const Array& maxva
 /// uniform(key, shape, dt, minval, maxval) with minval/maxval already dt.
 Array uniform_impl(const Array& key, const Shape& shape, DType dt, const Array& minval,
                    const Array& maxval);
-/// uniform(k, (), dt) for every key (..., 2), with optional bounds.
+/// uniform(k, (), dt) for every key (..., 2), in [0, 1).
 Array uniform_each(const Array& keys, DType dt);
 /// sqrt(2) * erf_inv(max(lo, 2 * floats + lo)), JAX's normal transform.
 Array normal_from_floats(const Array& floats);
@@ -119,7 +119,5 @@ Array cholesky(const Array& a);
 /// Q of the QR decomposition of (..., n, m) matrices with n >= m (reduced
 /// Q, (..., n, m)), normalised so that R has a positive diagonal.
 Array qr_q(const Array& a);
-/// (..., n, k) x (..., k, m) batched matrix product (batch dims equal).
-Array matmul(const Array& a, const Array& b);
 
 }  // namespace jx::random::detail

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <fstream>
 #include <algorithm>
+#include <cmath>
 #include <functional>
 #include <map>
 #include <sstream>
@@ -16,6 +17,7 @@
 #include "backend/cpu/thread_pool.h"
 #include "jx/jx.h"
 #include "jx/random.h"
+#include "jx/transforms.h"
 
 namespace {
 
@@ -109,6 +111,15 @@ std::vector<Case> load(const std::string& name) {
   return cases;
 }
 
+// "1,2.5,3" as a float32 array.
+Array floats(const std::string& list) {
+  std::vector<float> v;
+  std::stringstream ss(list);
+  std::string t;
+  while (std::getline(ss, t, ',')) v.push_back(std::stof(t));
+  return jx::np::array(v);
+}
+
 // Runs one fixture case through jx.
 Array run_case(const Case& c) {
   if (c.fn == "split") return jr::split(c.key(), Shape(std::span<const int64_t>(c.shape().data(), c.shape().size() - 1)));
@@ -144,6 +155,28 @@ Array run_case(const Case& c) {
   if (c.fn == "choice")
     return jr::choice(c.key(), c.integer("a"), c.shape(), c.integer("replace") != 0);
   if (c.fn == "bernoulli") return jr::bernoulli(c.key(), float(c.num("p")), c.shape());
+  // random_dists.txt
+  Shape s = c.shape();
+  if (c.fn == "gamma") return jr::gamma(c.key(), c.num("a"), s);
+  if (c.fn == "loggamma") return jr::loggamma(c.key(), c.num("a"), s);
+  if (c.fn == "beta") return jr::beta(c.key(), c.num("a"), c.num("b"), s);
+  if (c.fn == "dirichlet") return jr::dirichlet(c.key(), floats(c.at("alpha")), Shape{s[0]});
+  if (c.fn == "poisson") return jr::poisson(c.key(), c.num("lam"), s);
+  if (c.fn == "exponential") return jr::exponential(c.key(), s);
+  if (c.fn == "laplace") return jr::laplace(c.key(), s);
+  if (c.fn == "logistic") return jr::logistic(c.key(), s);
+  if (c.fn == "cauchy") return jr::cauchy(c.key(), s);
+  if (c.fn == "gumbel") return jr::gumbel(c.key(), s, jx::float32, c.has("mode") ? c.at("mode") : "low");
+  if (c.fn == "truncated_normal") return jr::truncated_normal(c.key(), c.num("lower"), c.num("upper"), s);
+  if (c.fn == "categorical")
+    return jr::categorical(c.key(), floats(c.at("logits")), -1, s, c.integer("replace") != 0);
+  if (c.fn == "choice_p")
+    return jr::choice(c.key(), 4, s, c.integer("replace") != 0, floats(c.at("p")));
+  if (c.fn == "rademacher") return jr::rademacher(c.key(), s);
+  if (c.fn == "multivariate_normal")
+    return jr::multivariate_normal(c.key(), floats(c.at("mean")),
+                                   jx::lax::reshape(floats(c.at("cov")), Shape{2, 2}), Shape{s[0]});
+  if (c.fn == "orthogonal") return jr::orthogonal(c.key(), c.integer("n"));
   throw std::runtime_error("unknown fixture function " + c.fn);
 }
 
@@ -163,7 +196,7 @@ int64_t ulps(jx::DType dt, uint64_t a, uint64_t b) {
 // empty): bit for bit, or within `max_ulps` when it is positive. Returns the
 // number of cases checked; *worst gets the largest ulp distance seen.
 int check_fixture(const std::string& file, const std::vector<std::string>& fns = {},
-                  int64_t max_ulps = 0, int64_t* worst = nullptr) {
+                  int64_t max_ulps = 0, int64_t* worst = nullptr, double rtol = 0) {
   int n = 0;
   for (const Case& c : load(file)) {
     if (c.fn == "key") continue;  // checked by Random.KeyFromSeedMatchesJax
@@ -178,8 +211,14 @@ int check_fixture(const std::string& file, const std::vector<std::string>& fns =
     size_t bad = 0, first = 0;
     for (size_t i = 0; i < bits.size(); ++i) {
       int64_t d = bits[i] == c.values[i] ? 0 : max_ulps > 0 ? ulps(c.dtype(), bits[i], c.values[i]) : 1;
+      if (d && rtol > 0 && c.dtype() == jx::float32) {
+        float a, b;
+        uint32_t ua = uint32_t(bits[i]), ub = uint32_t(c.values[i]);
+        std::memcpy(&a, &ua, 4);
+        std::memcpy(&b, &ub, 4);
+        d = std::fabs(a - b) <= rtol * std::fabs(b) + 1e-6 ? 0 : 1;
+      }
       if (worst) *worst = std::max(*worst, d);
-      if (d > 3) std::printf("%s %lld\n", std::string(c.dtype().name()).c_str(), (long long)d);
       if (d > max_ulps && bad++ == 0) first = i;
     }
     EXPECT_EQ(bad, 0u) << bad << " of " << bits.size() << " elements differ; first at " << first
@@ -205,6 +244,15 @@ bool erf_inv_is_xla() {
          jx::lax::erf_inv(f32(0x1.fae148p-1f)).item<float>() == 0x1.d24666p+0f &&
          jx::lax::erf_inv(f64(0x1.19999ap-1)).item<double>() == 0x1.117d4d4235040p-1 &&
          jx::lax::erf_inv(f64(0x1.8p-1)).item<double>() == 0x1.a07890f6b2ba2p-1;
+}
+
+std::string error_of(const std::function<void()>& f) {
+  try {
+    f();
+  } catch (const jx::Error& e) {
+    return e.what();
+  }
+  return "";
 }
 
 // ---------------------------------------------------------------- threefry
@@ -304,13 +352,21 @@ TEST(Random, NormalMatchesJaxBitExact) {
 }
 
 TEST(Random, NormalMatchesJaxWithinUlps) {
+  // Until lax::erf_inv follows XLA, the bits differ where XLA's polynomial
+  // rounds differently from jx's (more accurate) erf_inv: up to 55 ulps for
+  // float32 and 28 for float64 in the tails on these fixtures, 1 for 16-bit.
   int64_t worst = 0;
-  EXPECT_GT(check_fixture("random_floats.txt", {"normal"}, 100000, &worst), 60);
-  std::printf("worst %lld\n", (long long)worst);
+  EXPECT_GT(check_fixture("random_floats.txt", {"normal"}, 100, &worst), 60);
   RecordProperty("max_ulps", int(worst));
 }
 
 TEST(Random, RandintPermutationChoiceMatchJax) { EXPECT_GT(check_fixture("random_ints.txt"), 100); }
+
+TEST(Random, OtherSamplersFollowJax) {
+  // Same algorithm and key use as JAX: integer results equal, floating ones
+  // equal up to the rounding of log/erf/tan/lgamma/... (relative 1e-4).
+  EXPECT_GT(check_fixture("random_dists.txt", {}, 0, nullptr, 1e-4), 60);
+}
 
 // ---------------------------------------------------------------- API behaviour
 
@@ -458,16 +514,58 @@ TEST(Random, RangesOfContinuousSamplers) {
     }
 }
 
-// ---------------------------------------------------------------- errors
+// ---------------------------------------------------------------- transformations
 
-std::string error_of(const std::function<void()>& f) {
-  try {
-    f();
-  } catch (const jx::Error& e) {
-    return e.what();
+TEST(Random, VmapOverKeysMatchesALoop) {
+  Array keys = jr::split(jr::key(5), 4);
+  std::vector<std::function<Array(const Array&)>> fs = {
+      [](const Array& k) { return jr::normal(k, {3}); },
+      [](const Array& k) { return jr::uniform(k, {2}, jx::float32, -1.0, 3.0); },
+      [](const Array& k) { return jr::split(k, 3); },
+      [](const Array& k) { return jr::permutation(k, 6); },
+      [](const Array& k) { return jr::randint(k, {5}, 0, 100); },
+      [](const Array& k) { return jr::fold_in(k, 7); },
+  };
+  for (size_t f = 0; f < fs.size(); ++f) {
+    SCOPED_TRACE("function " + std::to_string(f));
+    Array batched = jx::vmap(fs[f])(keys);
+    for (int i = 0; i < 4; ++i) EXPECT_EQ(raw_bits(batched[i]), raw_bits(fs[f](keys[i])));
   }
-  return "";
+  // fold_in with batched data.
+  Array data = u32({10, 20, 30, 40}, Shape{4});
+  Array folded = jx::vmap([](const Array& k, const Array& d) { return jr::fold_in(k, d); })(keys, data);
+  for (int i = 0; i < 4; ++i) EXPECT_EQ(words(folded[i]), words(jr::fold_in(keys[i], 10 * (i + 1))));
 }
+
+TEST(Random, TracesIntoAJaxpr) {
+  std::stringstream ss;
+  ss << jx::make_jaxpr([](const Array& k) { return jr::normal(k, {2, 3}); })(jr::key(0));
+  EXPECT_NE(ss.str().find("threefry2x32"), std::string::npos) << ss.str();
+  EXPECT_NE(ss.str().find("erf_inv"), std::string::npos) << ss.str();
+}
+
+TEST(Random, GradThroughARandomMask) {
+  Array k = jr::key(1);
+  Array mask = jx::lax::convert_element_type(jr::bernoulli(k, 0.5, Shape{6}), jx::float32);
+  auto loss = [k](const Array& x) {
+    Array m = jx::lax::convert_element_type(jr::bernoulli(k, 0.5, x.shape()), jx::float32);
+    return jx::np::sum(x * m);
+  };
+  EXPECT_EQ(jx::grad(loss)(jx::np::ones({6})).to_vector<float>(), mask.to_vector<float>());
+}
+
+TEST(Random, RejectionSamplersNeedConcreteValues) {
+  // gamma/poisson loop until accepted; without a while_loop primitive they
+  // run eagerly only, and say so under a transformation.
+  Array keys = jr::split(jr::key(2), 3);
+  std::string e = error_of([&] { jx::vmap([](const Array& k) { return jr::gamma(k, 2.0, Shape{3}); })(keys); });
+  EXPECT_NE(e.find("[random.gamma]"), std::string::npos) << e;
+  EXPECT_NE(e.find("while_loop"), std::string::npos) << e;
+  e = error_of([&] { jx::vmap([](const Array& k) { return jr::poisson(k, 3.0, Shape{3}); })(keys); });
+  EXPECT_NE(e.find("[random.poisson]"), std::string::npos) << e;
+}
+
+// ---------------------------------------------------------------- errors
 
 TEST(Random, ErrorsNameTheOpAndTheCaller) {
   Array k = jr::key(0);

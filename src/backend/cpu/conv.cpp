@@ -1,0 +1,292 @@
+// Convolutions. float32 without lhs dilation or batch groups runs on oneDNN
+// (any layout: the operands are described to it by their strides, and the
+// kernel is reordered to the format its implementation wants); everything
+// else (other dtypes, lhs dilation, batch_group_count, negative padding,
+// layouts oneDNN only has a reference kernel for) runs as im2col + gemm.
+#include <algorithm>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <dnnl.hpp>
+
+#include "backend/cpu/contract_kernels.h"
+#include "backend/cpu/kernels.h"
+#include "backend/cpu/thread_pool.h"
+
+namespace jx::cpu {
+namespace {
+
+int64_t prod(const std::vector<int64_t>& v) {
+  int64_t p = 1;
+  for (int64_t d : v) p *= d;
+  return p;
+}
+
+// Copies n elements of size es from a strided source to a contiguous run.
+inline void gather_run(char* dst, const char* src, int64_t n, int64_t stride, int es) {
+  if (stride == 1) {
+    std::memcpy(dst, src, size_t(n * es));
+    return;
+  }
+  switch (es) {
+    case 1:
+      for (int64_t i = 0; i < n; ++i) dst[i] = src[i * stride];
+      break;
+    case 2:
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(dst + 2 * i, src + 2 * i * stride, 2);
+      break;
+    case 4:
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(dst + 4 * i, src + 4 * i * stride, 4);
+      break;
+    default:
+      for (int64_t i = 0; i < n; ++i)
+        std::memcpy(dst + es * i, src + es * i * stride, size_t(es));
+  }
+}
+// The reverse: a contiguous run to a strided destination.
+inline void scatter_run(char* dst, const char* src, int64_t n, int64_t stride, int es) {
+  if (stride == 1) {
+    std::memcpy(dst, src, size_t(n * es));
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) std::memcpy(dst + es * i * stride, src + es * i, size_t(es));
+}
+
+// ---------------------------------------------------------------- im2col + gemm
+// For each group: patches [rows = (n, out position), cols = (window position,
+// in feature)] times the kernel as [cols, out features of the group]. Rows go
+// in blocks so the patch matrix stays a few MB.
+void conv_im2col(const ConvGeometry& g, DType dt, const char* lhs, const char* rhs, char* out) {
+  const int es = dt.itemsize();
+  const int ns = g.spatial();
+  const int64_t groups = g.feature_group_count * g.batch_group_count;
+  const int64_t n_out = g.n / g.batch_group_count;
+  const int64_t o_g = g.o / groups;
+  const int64_t npos = prod(g.out), nwin = prod(g.window);
+  const int64_t cols = nwin * g.i;
+  const int64_t rows = n_out * npos;
+  if (rows == 0 || o_g == 0) return;
+  std::vector<int64_t> win_strides(static_cast<size_t>(ns)), pos_strides(static_cast<size_t>(ns));
+  int64_t aw = 1, ap = 1;
+  for (int d = ns - 1; d >= 0; --d) {
+    win_strides[size_t(d)] = aw;
+    pos_strides[size_t(d)] = ap;
+    aw *= g.window[size_t(d)];
+    ap *= g.out[size_t(d)];
+  }
+  // Padding is written as all-zero bits, which is zero in every dtype.
+  const int64_t block = std::max<int64_t>(1, std::min<int64_t>(rows, (8 << 20) / std::max<int64_t>(1, cols * es)));
+  std::unique_ptr<char[]> patches(new char[size_t(std::max<int64_t>(1, block * cols) * es)]);
+  std::unique_ptr<char[]> kernel(new char[size_t(std::max<int64_t>(1, cols * o_g) * es)]);
+  std::unique_ptr<char[]> result(new char[size_t(block * o_g * es)]);
+
+  for (int64_t grp = 0; grp < groups; ++grp) {
+    const int64_t c0 = g.feature_group_count > 1 ? grp * g.i : 0;
+    const int64_t n0 = g.batch_group_count > 1 ? grp * n_out : 0;
+    const int64_t o0 = grp * o_g;
+    // The kernel as [cols = (window position, in feature), o_g].
+    for (int64_t w = 0; w < nwin; ++w) {
+      int64_t woff = 0;
+      for (int d = 0; d < ns; ++d)
+        woff += (w / win_strides[size_t(d)] % g.window[size_t(d)]) * g.rhs_strides[size_t(2 + d)];
+      for (int64_t i = 0; i < g.i; ++i)
+        gather_run(kernel.get() + ((w * g.i + i) * o_g) * es,
+                   rhs + (woff + i * g.rhs_strides[1] + o0 * g.rhs_strides[0]) * es, o_g,
+                   g.rhs_strides[0], es);
+    }
+    for (int64_t r0 = 0; r0 < rows; r0 += block) {
+      const int64_t nr = std::min(block, rows - r0);
+      parallel_chunks(nr, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)),
+                      [&](int64_t lo, int64_t hi) {
+        std::vector<int64_t> pos(static_cast<size_t>(ns));
+        for (int64_t r = lo; r < hi; ++r) {
+          const int64_t row = r0 + r;
+          const int64_t nb = row / npos, p = row % npos;
+          for (int d = 0; d < ns; ++d) pos[size_t(d)] = p / pos_strides[size_t(d)] % g.out[size_t(d)];
+          char* prow = patches.get() + r * cols * es;
+          const char* base = lhs + ((n0 + nb) * g.lhs_strides[0] + c0 * g.lhs_strides[1]) * es;
+          for (int64_t w = 0; w < nwin; ++w) {
+            int64_t off = 0;
+            bool inside = true;
+            for (int d = 0; d < ns && inside; ++d) {
+              const size_t du = size_t(d);
+              int64_t k = w / win_strides[du] % g.window[du];
+              int64_t q = pos[du] * g.strides[du] + k * g.rhs_dilation[du] - g.pad_lo[du];
+              if (q < 0 || q % g.lhs_dilation[du] != 0) {
+                inside = false;
+                break;
+              }
+              q /= g.lhs_dilation[du];
+              if (q >= g.in[du]) inside = false;
+              off += q * g.lhs_strides[2 + du];
+            }
+            char* dst = prow + w * g.i * es;
+            if (inside) gather_run(dst, base + off * es, g.i, g.lhs_strides[1], es);
+            else std::memset(dst, 0, size_t(g.i * es));
+          }
+        }
+      });
+      gemm(dt, 1, nr, o_g, cols, patches.get(), cols, 0, false, kernel.get(), o_g, 0, false,
+           result.get(), o_g, 0);
+      parallel_chunks(nr, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, o_g)),
+                      [&](int64_t lo, int64_t hi) {
+        for (int64_t r = lo; r < hi; ++r) {
+          const int64_t row = r0 + r;
+          const int64_t nb = row / npos, p = row % npos;
+          int64_t off = nb * g.out_strides[0] + o0 * g.out_strides[1];
+          for (int d = 0; d < ns; ++d)
+            off += (p / pos_strides[size_t(d)] % g.out[size_t(d)]) * g.out_strides[size_t(2 + d)];
+          scatter_run(out + off * es, result.get() + r * o_g * es, o_g, g.out_strides[1], es);
+        }
+      });
+    }
+  }
+}
+
+// ---------------------------------------------------------------- oneDNN
+dnnl::engine& engine() {
+  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
+  return e;
+}
+
+bool onednn_applies(const ConvGeometry& g, DType in, DType out) {
+  if (in != float32 || out != float32) return false;
+  if (g.batch_group_count != 1 || g.spatial() < 1 || g.spatial() > 3) return false;
+  if (g.n == 0 || g.c == 0 || g.o == 0 || g.i == 0) return false;
+  for (int d = 0; d < g.spatial(); ++d) {
+    const size_t du = size_t(d);
+    if (g.lhs_dilation[du] != 1 || g.pad_lo[du] < 0 || g.pad_hi[du] < 0) return false;
+    if (g.out[du] == 0 || g.window[du] == 0 || g.in[du] == 0) return false;
+  }
+  return true;
+}
+
+struct OneDnnConv {
+  dnnl::convolution_forward::primitive_desc pd;
+  dnnl::memory::desc src, weights, dst;
+};
+
+// The primitive descriptor for g, or nothing when oneDNN has only its
+// reference implementation (slower than im2col) or rejects the case.
+std::unique_ptr<OneDnnConv> make_onednn(const ConvGeometry& g) {
+  using dnnl::memory;
+  const int ns = g.spatial();
+  const int64_t groups = g.feature_group_count;
+  memory::dims sd{g.n, g.c}, ss{g.lhs_strides[0], g.lhs_strides[1]};
+  memory::dims dd{g.n, g.o}, ds{g.out_strides[0], g.out_strides[1]};
+  memory::dims wd, ws;
+  if (groups > 1) {
+    wd = {groups, g.o / groups, g.i};
+    ws = {(g.o / groups) * g.rhs_strides[0], g.rhs_strides[0], g.rhs_strides[1]};
+  } else {
+    wd = {g.o, g.i};
+    ws = {g.rhs_strides[0], g.rhs_strides[1]};
+  }
+  memory::dims strides, dil, pl, pr;
+  for (int d = 0; d < ns; ++d) {
+    const size_t du = size_t(d);
+    sd.push_back(g.in[du]);
+    ss.push_back(g.lhs_strides[2 + du]);
+    dd.push_back(g.out[du]);
+    ds.push_back(g.out_strides[2 + du]);
+    wd.push_back(g.window[du]);
+    ws.push_back(g.rhs_strides[2 + du]);
+    strides.push_back(g.strides[du]);
+    dil.push_back(g.rhs_dilation[du] - 1);
+    pl.push_back(g.pad_lo[du]);
+    pr.push_back(g.pad_hi[du]);
+  }
+  try {
+    auto f32 = memory::data_type::f32;
+    memory::desc src(sd, f32, ss), dst(dd, f32, ds), wuser(wd, f32, ws);
+    memory::desc wany(wd, f32, memory::format_tag::any);
+    dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
+                                         dnnl::algorithm::convolution_direct, src, wany, dst,
+                                         strides, dil, pl, pr);
+    dnnl::convolution_forward::primitive_desc pd(desc, engine());
+    std::string impl = pd.impl_info_str();
+    if (impl.rfind("ref", 0) == 0) return nullptr;
+    return std::make_unique<OneDnnConv>(OneDnnConv{pd, src, wuser, dst});
+  } catch (const dnnl::error&) {
+    return nullptr;
+  }
+}
+
+void conv_onednn(const OneDnnConv& c, double flops, const void* lhs, const void* rhs, void* out) {
+  using dnnl::memory;
+  sync_library_threads(flops);
+  dnnl::stream stream(engine());
+  memory src(c.src, engine(), const_cast<void*>(lhs));
+  memory dst(c.dst, engine(), out);
+  memory wuser(c.weights, engine(), const_cast<void*>(rhs));
+  memory w = wuser;
+  if (c.pd.weights_desc() != c.weights) {
+    w = memory(c.pd.weights_desc(), engine());
+    dnnl::reorder(wuser, w).execute(stream, wuser, w);
+  }
+  dnnl::convolution_forward(c.pd).execute(
+      stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
+  stream.wait();
+}
+
+// Element count spanned by a strided operand (its buffer size).
+int64_t span_of(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides) {
+  int64_t s = 1;
+  for (size_t d = 0; d < sizes.size(); ++d) {
+    if (sizes[d] == 0) return 0;
+    s += (sizes[d] - 1) * strides[d];
+  }
+  return s;
+}
+
+}  // namespace
+
+std::string conv_path(const ConvGeometry& g, DType in, DType out) {
+  if (onednn_applies(g, in, out))
+    if (auto c = make_onednn(g)) return std::string("oneDNN ") + c->pd.impl_info_str();
+  return "im2col";
+}
+
+void conv(const ConvGeometry& g, DType in, const void* lhs, const void* rhs, DType out,
+          void* result) {
+  std::vector<int64_t> out_sizes{g.n / g.batch_group_count, g.o};
+  out_sizes.insert(out_sizes.end(), g.out.begin(), g.out.end());
+  const int64_t out_span = span_of(out_sizes, g.out_strides);
+  if (out_span == 0) return;
+  if (onednn_applies(g, in, out)) {
+    if (auto c = make_onednn(g)) {
+      double flops = 2.0 * double(out_sizes[0]) * double(g.o) * double(g.i) * double(prod(g.out)) *
+                     double(prod(g.window));
+      conv_onednn(*c, flops, lhs, rhs, result);
+      return;
+    }
+  }
+  DType acc = accumulation_dtype(in, out);
+  std::unique_ptr<char[]> tl, tr, to;
+  if (acc != in) {
+    std::vector<int64_t> ls{g.n, g.c}, rs{g.o, g.i};
+    ls.insert(ls.end(), g.in.begin(), g.in.end());
+    rs.insert(rs.end(), g.window.begin(), g.window.end());
+    int64_t lspan = span_of(ls, g.lhs_strides), rspan = span_of(rs, g.rhs_strides);
+    tl.reset(new char[size_t(std::max<int64_t>(1, lspan) * acc.itemsize())]);
+    tr.reset(new char[size_t(std::max<int64_t>(1, rspan) * acc.itemsize())]);
+    convert(in, lhs, acc, tl.get(), lspan);
+    convert(in, rhs, acc, tr.get(), rspan);
+    lhs = tl.get();
+    rhs = tr.get();
+  }
+  char* dst = static_cast<char*>(result);
+  if (acc != out) {
+    to.reset(new char[size_t(out_span * acc.itemsize())]);
+    dst = to.get();
+  }
+  std::memset(dst, 0, size_t(out_span * acc.itemsize()));
+  conv_im2col(g, acc, static_cast<const char*>(lhs), static_cast<const char*>(rhs), dst);
+  if (acc != out) convert(acc, dst, out, result, out_span);
+}
+
+}  // namespace jx::cpu
