@@ -115,6 +115,9 @@ class Array {
 Array make_uninit(const Aval& aval, Device device);
 /// A concrete array that shares `buffer` with a new aval (same byte size).
 Array make_view(const Aval& aval, Device device, std::shared_ptr<Buffer> buffer);
+/// A concrete 0-d array holding `value` converted to `dtype` (never traced:
+/// inside a transformation it is a constant).
+Array scalar_array(double value, DType dtype, bool weak_type = false);
 /// Copies `nbytes` of host data into a new array.
 Array make_from_host(const void* src, const Aval& aval, Device device);
 

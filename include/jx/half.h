@@ -11,7 +11,7 @@ namespace jx {
 
 /// bfloat16: the top 16 bits of an IEEE float32.
 struct bfloat16_t {
-  uint16_t bits = 0;
+  uint16_t bits;  // no initializer: keeps the type trivial (memcpy-able, like float)
   bfloat16_t() = default;
   explicit bfloat16_t(float f) : bits(from_float(f)) {}
   operator float() const { return std::bit_cast<float>(uint32_t(bits) << 16); }
@@ -30,7 +30,7 @@ struct bfloat16_t {
 
 /// float16: IEEE 754 binary16.
 struct float16_t {
-  uint16_t bits = 0;
+  uint16_t bits;  // no initializer: keeps the type trivial (memcpy-able, like float)
   float16_t() = default;
   explicit float16_t(float f) : bits(from_float(f)) {}
   operator float() const { return to_float(bits); }

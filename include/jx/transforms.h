@@ -117,11 +117,7 @@ auto value_and_grad_impl(const F& f, std::source_location loc, const Args&... ar
   auto [outs, pullback] = vjp_flat(flat, primals, loc);
   check_scalar_output("grad", outs[0]);
   std::vector<Array> cts(outs.size());
-  {
-    double one = 1.0;
-    Array one64 = make_from_host(&one, Aval{float64, {}, false}, default_device());
-    cts[0] = lax::convert_element_type(one64, outs[0].dtype());
-  }
+  cts[0] = scalar_array(1.0, outs[0].dtype());
   std::vector<Array> g = pullback(cts);
   auto grads = pick_rebuilt<I...>(tup, g);
   auto grad_value = [&] {

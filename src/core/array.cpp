@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "backend/cpu/kernels.h"
 #include "jx/lax.h"
 #include "jx/primitive.h"
 
@@ -37,6 +38,12 @@ Array make_view(const Aval& aval, Device device, std::shared_ptr<Buffer> buffer)
   impl->device = device;
   impl->buffer = std::move(buffer);
   return Array(std::move(impl));
+}
+
+Array scalar_array(double value, DType dtype, bool weak_type) {
+  Array a = make_uninit(Aval{dtype, {}, weak_type}, default_device());
+  cpu::convert(float64, &value, dtype, a.impl().buffer->data(), 1);
+  return a;
 }
 
 Array make_from_host(const void* src, const Aval& aval, Device device) {

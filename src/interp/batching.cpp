@@ -30,6 +30,15 @@ std::vector<Array> BatchTrace::process_primitive(const Primitive& p, std::span<c
   if (!any) return jx::bind(p, vals, params);
   if (!p.batch) throw_error(p.name, "vmap of " + p.name + " is not implemented");
   auto [outs, odims] = p.batch(vals, dims, params);
+  if (odims.size() != outs.size())
+    throw_error(p.name, "internal: the batching rule of " + p.name + " returned " +
+                            std::to_string(outs.size()) + " outputs but " +
+                            std::to_string(odims.size()) + " batch dimensions");
+  for (size_t i = 0; i < outs.size(); ++i)
+    if (odims[i] >= outs[i].ndim() || odims[i] < -1)
+      throw_error(p.name, "internal: the batching rule of " + p.name + " put the batch dimension of output " +
+                              std::to_string(i) + " at " + std::to_string(odims[i]) + ", outside its rank " +
+                              std::to_string(outs[i].ndim()));
   std::vector<Array> result;
   for (size_t i = 0; i < outs.size(); ++i) result.push_back(make(std::move(outs[i]), odims[i]));
   return result;

@@ -1,4 +1,3 @@
-#include "backend/cpu/kernels.h"
 #include "interp/traces.h"
 #include "jx/lax.h"
 
@@ -63,14 +62,10 @@ ClosedJaxpr StagingTrace::finish(std::span<const Array> outs) {
   return c;
 }
 
-Array scalar_of(DType dt, double v, bool weak) {
-  Array out = make_uninit(Aval{dt, {}, weak}, default_device());
-  cpu::convert(float64, &v, dt, out.impl().buffer->data(), 1);
-  return out;
-}
-
 Array zeros_like_aval(const Aval& a) {
-  return lax::broadcast_in_dim(scalar_of(a.dtype, 0.0, a.weak_type), a.shape, {});
+  Array z = scalar_array(0.0, a.dtype, a.weak_type);
+  if (a.shape.empty()) return z;
+  return lax::broadcast_in_dim(z, a.shape, {});
 }
 
 Array add_tangents(const Array& a, const Array& b) {

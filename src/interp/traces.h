@@ -92,8 +92,6 @@ std::vector<Array> backward_pass_with_args(const Jaxpr& j, std::span<const Array
                                            std::span<const Array> args,
                                            std::span<const Array> out_cts);
 
-/// A concrete 0-d array holding v converted to dt.
-Array scalar_of(DType dt, double v, bool weak = false);
 /// Zeros of an aval, on the current trace.
 Array zeros_like_aval(const Aval& a);
 /// a + b where either may be undefined (a symbolic zero).

@@ -283,6 +283,10 @@ class Parser {
   }
 
   void define(std::string_view name, Aval a, size_t at, std::vector<int>& into) {
+    if (name == "_") {  // an output nothing reads (JAX prints these as `_`)
+      into.push_back(j_.new_var(std::move(a)));
+      return;
+    }
     auto [it, fresh] = vars_.emplace(std::string(name), -1);
     if (!fresh) error_at("variable '" + std::string(name) + "' is defined twice", at);
     it->second = j_.new_var(std::move(a));

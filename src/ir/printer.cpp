@@ -34,6 +34,14 @@ std::string var_name_of_index(size_t n) {
 // jaxprs too (ids out of range get "?<id>"), so printing never fails.
 std::vector<std::string> var_names(const Jaxpr& j) {
   std::vector<std::string> names(j.avals.size());
+  // Equation outputs nothing reads print as `_`, as in JAX.
+  std::vector<bool> used(j.avals.size(), false);
+  auto mark = [&](const Atom& a) {
+    if (!a.is_literal() && a.var >= 0 && size_t(a.var) < used.size()) used[size_t(a.var)] = true;
+  };
+  for (const Eqn& e : j.eqns)
+    for (const Atom& a : e.inputs) mark(a);
+  for (const Atom& a : j.outvars) mark(a);
   size_t next = 0;
   auto visit = [&](int v) {
     if (v >= 0 && size_t(v) < names.size() && names[size_t(v)].empty())
@@ -42,7 +50,11 @@ std::vector<std::string> var_names(const Jaxpr& j) {
   for (int v : j.constvars) visit(v);
   for (int v : j.invars) visit(v);
   for (const Eqn& e : j.eqns) {
-    for (int v : e.outputs) visit(v);
+    for (int v : e.outputs) {
+      if (v >= 0 && size_t(v) < used.size() && !used[size_t(v)] && names[size_t(v)].empty())
+        names[size_t(v)] = "_";
+      visit(v);
+    }
     for (const Atom& a : e.inputs)
       if (!a.is_literal()) visit(a.var);
   }

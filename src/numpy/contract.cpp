@@ -470,6 +470,24 @@ Array einsum(std::string_view subscripts, const std::vector<Array>& operands, st
     sum_private(terms, bi, out);  // (labels private to the pair's other member
     sum_private(terms, bj, out);  //  were summed already; these are no-ops then)
     Term a = terms[bi], b = terms[bj];
+    // The last product: take the operands in the order that lays the result
+    // out as the output wants it, when one does (no final transpose).
+    if (terms.size() == 2) {
+      auto lays_out = [&](const Term& x, const Term& y) {
+        std::vector<int> labels;
+        for (int l : x.labels)
+          if (std::find(y.labels.begin(), y.labels.end(), l) != y.labels.end() &&
+              std::find(out.begin(), out.end(), l) != out.end())
+            labels.push_back(l);
+        for (const Term* t : {&x, &y})
+          for (int l : t->labels)
+            if (std::find((t == &x ? y : x).labels.begin(), (t == &x ? y : x).labels.end(), l) ==
+                (t == &x ? y : x).labels.end())
+              labels.push_back(l);
+        return labels == out;
+      };
+      if (!lays_out(a, b) && lays_out(b, a)) std::swap(a, b);
+    }
     Ints lc, rc, lb, rb;
     std::vector<int> batch_labels, a_free, b_free;
     for (size_t d = 0; d < a.labels.size(); ++d) {

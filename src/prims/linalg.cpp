@@ -9,6 +9,7 @@
 
 #include "backend/cpu/kernels.h"
 #include "jx/lax.h"
+#include "jx/lax_contract.h"
 #include "jx/lax_linalg.h"
 #include "prims/rules.h"
 
@@ -509,33 +510,16 @@ std::tuple<Array, Array, Array> svd(const Array& a, bool full_matrices, bool com
   return {r[1], r[0], r[2]};
 }
 
-// TODO: bind dot_general (jx/lax_contract.h) once it is implemented; until
-// then the product is a broadcast multiply and a sum over k, which every
-// transformation already handles.
 Array batch_matmul(const Array& a, const Array& b, Loc loc) {
   CallSite site(loc);
   int nd = a.ndim();
   if (nd < 2 || b.ndim() != nd)
     throw_error("batch_matmul", "operands must be batches of matrices of equal rank, got " +
                                     a.aval().str() + " and " + b.aval().str());
-  const Shape &sa = a.shape(), &sb = b.shape();
-  for (int i = 0; i < nd - 2; ++i)
-    if (sa[size_t(i)] != sb[size_t(i)])
-      throw_error("batch_matmul", "batch dimensions differ: " + a.aval().str() + " and " +
-                                      b.aval().str());
-  int64_t m = sa[size_t(nd - 2)], k = sa[size_t(nd - 1)], n = sb[size_t(nd - 1)];
-  if (sb[size_t(nd - 2)] != k)
-    throw_error("batch_matmul", "contracting dimensions differ: " + a.aval().str() + " and " +
-                                    b.aval().str());
-  Shape s = prims::batch_dims(sa);
-  for (int64_t d : {m, k, n}) s.push_back(d);
-  std::vector<int64_t> da(static_cast<size_t>(nd)), db(static_cast<size_t>(nd));
-  std::iota(da.begin(), da.end(), 0);
-  std::iota(db.begin(), db.end(), 0);
-  db[size_t(nd - 2)] = nd - 1;
-  db[size_t(nd - 1)] = nd;
-  return lax::reduce_sum(lax::mul(lax::broadcast_in_dim(a, s, da), lax::broadcast_in_dim(b, s, db)),
-                         {nd - 1});
+  std::vector<int64_t> batch(static_cast<size_t>(nd - 2));
+  std::iota(batch.begin(), batch.end(), 0);
+  // dot_general reports mismatched batch or contracting sizes.
+  return lax::dot_general(a, b, {{nd - 1}, {nd - 2}, batch, batch});
 }
 
 }  // namespace jx::lax::linalg

@@ -128,8 +128,8 @@ int align_batch_dims(std::vector<Array>& vals, std::span<const int> dims) {
 Array zeros_like(const Array& x) { return full_like(x, 0.0); }
 
 Array full_like(const Array& x, double v) {
-  Array s = make_uninit(Aval{x.dtype(), {}, x.weak_type()}, default_device());
-  cpu::convert(float64, &v, x.dtype(), s.impl().buffer->data(), 1);
+  Array s = scalar_array(v, x.dtype(), x.weak_type());
+  if (x.ndim() == 0) return s;
   return lax::broadcast_in_dim(s, x.shape(), {});
 }
 

@@ -96,8 +96,6 @@ void check_float(std::string_view op, DType dt) {
 }
 
 void check_shape(std::string_view op, const Shape& shape, std::initializer_list<Shape> params) {
-  std::vector<Shape> all{shape};
-  all.insert(all.end(), params.begin(), params.end());
   size_t rank = shape.size();
   bool ok = true;
   for (const Shape& p : params) {

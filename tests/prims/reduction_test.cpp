@@ -130,7 +130,8 @@ Naive naive_reduce(Red op, jx::DType dt, const HostBuf& in, const jx::Shape& s, 
           acc = wrap_int(dt, acc + v);
           break;
         case Red::kProd:
-          acc = wrap_int(dt, acc * v);
+          // Multiply modulo 2^128 (unsigned: no UB); wrap_int keeps the dtype's low bits.
+          acc = wrap_int(dt, I128(static_cast<unsigned __int128>(acc) * static_cast<unsigned __int128>(v)));
           break;
         case Red::kMax:
           acc = std::max(acc, v);

@@ -166,6 +166,12 @@ TEST(Sort, LongRowsUseTheRadixPathCorrectly) {
     expect_same(vals(out[0]), want[0], std::string(dt.name()));
     expect_same(vals(out[1]), want[1], std::string(dt.name()));
   }
+  // A lone operand (its bits travel through the radix sort), every dtype.
+  for (DType dt : all_dtypes()) {
+    Shape s{3000, 2};
+    Array x = random_values(dt, s, rng, 100);
+    expect_same(vals(lx::sort(x, 0)), naive_sort({vals(x)}, s, 0, 1)[0], std::string(dt.name()) + " alone");
+  }
   // NaNs and zeros of both signs in a long float32 row.
   std::vector<double> v(5000);
   std::uniform_real_distribution<double> u(-3, 3);
@@ -175,6 +181,7 @@ TEST(Sort, LongRowsUseTheRadixPathCorrectly) {
   auto [s, p] = lx::sort_key_val(x, lx::iota(jx::int32, Shape{5000}));
   auto want = naive_sort({vals(x), vals(lx::iota(jx::int32, Shape{5000}))}, Shape{5000}, 0, 1);
   expect_same(vals(s), want[0], "nan row");
+  expect_same(vals(lx::sort(x)), want[0], "nan row alone");  // zeros keep their signs, in order
   expect_same(vals(p), want[1], "nan row perm");
 }
 
@@ -308,6 +315,41 @@ TEST(TopK, BatchedAgainstNaive) {
           EXPECT_EQ(iv[size_t(r * k + j)], order[size_t(j)]) << dt.name();
           EXPECT_EQ(vv[size_t(r * k + j)], xv[size_t(r * 8 + order[size_t(j)])]);
         }
+      }
+    }
+  }
+}
+
+// Long rows take the threshold path (k much smaller than the row): ties,
+// NaNs and signed zeros against a naive total-order sort.
+TEST(TopK, LongRowsWithTiesAndNaN) {
+  std::mt19937 rng(9);
+  std::uniform_int_distribution<int> pick(-20, 20);
+  for (DType dt : {jx::float32, jx::float64, jx::bfloat16, jx::int16}) {
+    int64_t n = 1000;
+    std::vector<double> v(size_t(3 * n));
+    for (double& e : v) {
+      int p = pick(rng);
+      e = !dt.is_floating() ? p : p == 20 ? std::nan("") : p == -20 ? -std::nan("") : p == 0 ? -0.0 : p / 4.0;
+    }
+    Array x = lx::convert_element_type(array(v, Shape{3, n}), dt);
+    auto xv = vals(x);
+    // The order top_k uses: the bits' total order (NaN > inf, 0.0 > -0.0, -NaN lowest).
+    auto rank = [](double d) {
+      if (std::isnan(d)) return std::signbit(d) ? -1e300 : 1e300;
+      return d == 0 ? (std::signbit(d) ? -1e-300 : 1e-300) : d;
+    };
+    for (int64_t k : {1, 5, 100}) {
+      auto [val, idx] = lx::top_k(x, k);
+      auto iv = idx.to_vector<int>();
+      for (int64_t r = 0; r < 3; ++r) {
+        std::vector<int> order(static_cast<size_t>(n));
+        std::iota(order.begin(), order.end(), 0);
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+          return rank(xv[size_t(r * n + a)]) > rank(xv[size_t(r * n + b)]);
+        });
+        for (int64_t j = 0; j < k; ++j)
+          ASSERT_EQ(iv[size_t(r * k + j)], order[size_t(j)]) << dt.name() << " k " << k << " row " << r << " j " << j;
       }
     }
   }

@@ -37,46 +37,6 @@ double digamma(double x) {
   return result + std::log(x) - 0.5 / x + t;
 }
 
-double erf_inv(double x) {
-  if (std::isnan(x) || x < -1 || x > 1) return NAN;
-  if (x == 1) return INFINITY;
-  if (x == -1) return -INFINITY;
-  // Giles' single-precision approximation as a start, then Newton steps on erf.
-  double w = -std::log((1.0 - x) * (1.0 + x));
-  double p;
-  if (w < 5.0) {
-    w -= 2.5;
-    p = 2.81022636e-08;
-    p = 3.43273939e-07 + p * w;
-    p = -3.5233877e-06 + p * w;
-    p = -4.39150654e-06 + p * w;
-    p = 0.00021858087 + p * w;
-    p = -0.00125372503 + p * w;
-    p = -0.00417768164 + p * w;
-    p = 0.246640727 + p * w;
-    p = 1.50140941 + p * w;
-  } else {
-    w = std::sqrt(w) - 3.0;
-    p = -0.000200214257;
-    p = 0.000100950558 + p * w;
-    p = 0.00134934322 + p * w;
-    p = -0.00367342844 + p * w;
-    p = 0.00573950773 + p * w;
-    p = -0.0076224613 + p * w;
-    p = 0.00943887047 + p * w;
-    p = 1.00167406 + p * w;
-    p = 2.83297682 + p * w;
-  }
-  // Newton on |y|; for |x| > 0.5 on erfc, since erf(y) - x cancels to a few
-  // ulps of 1 in the tails (1 - |x| is exact there).
-  double a = std::fabs(x), t = std::fabs(p * x);
-  for (int i = 0; i < 3; ++i) {
-    double err = a > 0.5 ? (1.0 - a) - std::erfc(t) : std::erf(t) - a;
-    t -= err / (1.1283791670955126 * std::exp(-t * t));  // d/dy erf = 2/sqrt(pi) e^{-y^2}
-  }
-  return std::copysign(t, x);
-}
-
 namespace {
 
 template <class T>

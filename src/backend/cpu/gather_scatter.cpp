@@ -83,7 +83,7 @@ std::vector<WinDim> simplify(const std::vector<WinDim>& dims) {
 // Calls row(a_off, b_off, n, a_stride, b_stride) for each innermost row of the
 // box `dims` (empty dims: one row of one element).
 template <class Row>
-void for_each_row(const std::vector<WinDim>& dims, int64_t a0, int64_t b0, Row&& row) {
+void for_each_row(std::span<const WinDim> dims, int64_t a0, int64_t b0, Row&& row) {
   if (dims.empty()) {
     row(a0, b0, 1, 1, 1);
     return;
@@ -117,6 +117,17 @@ void for_each_row(const std::vector<WinDim>& dims, int64_t a0, int64_t b0, Row&&
       b -= (dims[k].size - 1) * dims[k].b_stride;
       pos[k] = 0;
     }
+  }
+}
+
+// Random rows miss the cache; asking for the window of a position a few
+// steps ahead overlaps those misses with the current row's work.
+constexpr int64_t kPrefetchAhead = 8;
+inline void prefetch_bytes(const void* p, int64_t bytes, int rw) {
+  const char* c = static_cast<const char*>(p);
+  for (int64_t b = 0; b < std::min<int64_t>(bytes, 512); b += 64) {
+    if (rw) __builtin_prefetch(c + b, 1);
+    else __builtin_prefetch(c + b, 0);
   }
 }
 
@@ -184,7 +195,15 @@ void gather_typed(const GatherArgs& a) {
       gm[size_t(k)] = rem % is[size_t(k)];
       rem /= is[size_t(k)];
     }
+    const int64_t row_bytes = win.empty() ? int64_t(sizeof(E)) : win.back().size * int64_t(sizeof(E));
     for (int64_t g = g0; g < g1; ++g) {
+      if (K > 0 && g + kPrefetchAhead < g1) {
+        int64_t p_off = 0;
+        for (int64_t k = 0; k < K; ++k)
+          p_off += std::clamp<int64_t>(load_index(a.index_dtype, a.indices, (g + kPrefetchAhead) * K + k), 0,
+                                       std::max<int64_t>(0, hi[size_t(k)])) * src_stride[size_t(k)];
+        prefetch_bytes(src + p_off * int64_t(sizeof(E)), row_bytes, 0);
+      }
       int64_t s_off = 0, d_off = 0;
       bool oob = false;
       for (int64_t k = 0; k < K; ++k) {
@@ -286,7 +305,17 @@ void scatter_typed(const ScatterArgs& a) {
   auto run = [&](int64_t lo_p, int64_t hi_p) {
     std::vector<int64_t> gm(size_t(nb_rank), 0), start(size_t(orank), 0);
     std::vector<WinDim> dims(static_cast<size_t>(orank));
+    const int64_t row_bytes = orank ? wsize[size_t(orank - 1)] * int64_t(sizeof(T)) : int64_t(sizeof(T));
     for (int64_t g = 0; g < NB; ++g) {
+      if (K > 0 && g + kPrefetchAhead < NB) {
+        int64_t p_off = 0;
+        for (int64_t k = 0; k < K; ++k) {
+          int64_t d = a.scatter_dims_to_operand_dims[size_t(k)];
+          p_off += std::clamp<int64_t>(load_index(a.index_dtype, a.indices, (g + kPrefetchAhead) * K + k), 0,
+                                       std::max<int64_t>(0, os[size_t(d)] - wsize[size_t(d)])) * ost[size_t(d)];
+        }
+        prefetch_bytes(out + p_off, row_bytes, 1);
+      }
       std::fill(start.begin(), start.end(), 0);
       bool skip = false;
       for (int64_t k = 0; k < K; ++k) {
@@ -308,6 +337,7 @@ void scatter_typed(const ScatterArgs& a) {
         int64_t last = orank ? std::min(start[size_t(P)] + wsize[size_t(P)], hi_p) : 1;
         if (first < last) {
           int64_t o_off = 0;
+          size_t nd = 0;  // the window's dims of size > 1 (size-1 dims cost an odometer step)
           for (int64_t d = 0; d < orank; ++d) {
             int64_t n = wsize[size_t(d)], s = start[size_t(d)];
             if (d == P) {
@@ -316,11 +346,11 @@ void scatter_typed(const ScatterArgs& a) {
               s = first;
             }
             o_off += s * ost[size_t(d)];
-            dims[size_t(d)] = {n, ost[size_t(d)], wstride[size_t(d)]};
+            if (n > 1) dims[nd++] = {n, ost[size_t(d)], wstride[size_t(d)]};
           }
-          for_each_row(dims, o_off, u_off, [&](int64_t oa, int64_t ua, int64_t n, int64_t os_, int64_t us_) {
-            T* o = out + oa;
-            const T* u = upd + ua;
+          for_each_row(std::span<const WinDim>(dims.data(), nd), o_off, u_off, [&](int64_t oa, int64_t ua, int64_t n, int64_t os_, int64_t us_) {
+            T* __restrict o = out + oa;  // the result is a fresh buffer: never the updates
+            const T* __restrict u = upd + ua;
             if (os_ == 1 && us_ == 1) {
               for (int64_t i = 0; i < n; ++i) o[i] = combine<OP, T>(o[i], u[i]);
             } else {

@@ -53,16 +53,14 @@ void fix_openblas_core() {
 
 std::once_flag g_blas_once;
 std::atomic<int> g_openblas_threads{0};
-thread_local int t_omp_threads = 0;
-
 // oneDNN here runs on OpenMP; its thread count is the calling thread's
 // omp_set_num_threads (found at run time: libgomp comes in through libdnnl).
+// Set on every call (it only writes a thread-local value): a cache would go
+// stale when the user's own code calls omp_set_num_threads.
 void set_omp_threads(int n) {
-  if (t_omp_threads == n) return;
   using Fn = void (*)(int);
   static Fn fn = reinterpret_cast<Fn>(dlsym(RTLD_DEFAULT, "omp_set_num_threads"));
   if (fn) fn(n);
-  t_omp_threads = n;
 }
 
 GemmLibrary env_library() {
@@ -77,7 +75,7 @@ GemmLibrary env_library() {
 }
 
 // float32: oneDNN's sgemm beat OpenBLAS (even with its AVX-512 kernels) at
-// every measured size with one thread; see the benchmark page for two.
+// every measured size (docs/BENCHMARKS_contract.md).
 GemmLibrary choose(DType dt, GemmLibrary requested) {
   if (dt == float64) return GemmLibrary::kOpenBlas;
   if (requested != GemmLibrary::kAuto) return requested;
@@ -133,6 +131,34 @@ void portable_gemm(int64_t batch, int64_t m, int64_t n, int64_t k, const T* a, i
   });
 }
 
+// float32 on oneDNN: single-threaded sgemm calls on tiles of the output,
+// spread over jx's pool. oneDNN's own OpenMP threading was measured 2-20x
+// slower than one thread for n <= 1024 on this 2-core machine (its barriers
+// spin against everything else running), and the tiles depend only on the
+// problem size, so results are bit-identical for any thread count. Tiles
+// split the longer of m and n first; each tile re-packs its slices of a and
+// b, so there are few of them (<= 4 per matrix).
+void onednn_sgemm(int64_t batch, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
+                  int64_t sa, bool ta, const float* b, int64_t ldb, int64_t sb, bool tb, float* c,
+                  int64_t ldc, int64_t sc) {
+  std::call_once(g_blas_once, fix_openblas_core);
+  const double flops = 2.0 * double(m) * double(n) * double(k);
+  int64_t tm = 1, tn = 1;
+  if (flops >= 1e9 && m >= 32 && n >= 32) tm = tn = 2;
+  else if (flops >= 3e7 && (m >= 32 || n >= 32)) (m >= n ? tm : tn) = 2;
+  const int64_t rm = (m + tm - 1) / tm, rn = (n + tn - 1) / tn;
+  parallel_for(batch * tm * tn, [&](int64_t t) {
+    set_omp_threads(1);
+    const int64_t bi = t / (tm * tn), i0 = (t / tn % tm) * rm, j0 = (t % tn) * rn;
+    const int64_t mm = std::min(rm, m - i0), nn = std::min(rn, n - j0);
+    if (mm <= 0 || nn <= 0) return;
+    const float* ap = a + bi * sa + (ta ? i0 : i0 * lda);
+    const float* bp = b + bi * sb + (tb ? j0 * ldb : j0);
+    dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', mm, nn, k, 1.f, ap, lda, bp, ldb, 0.f,
+               c + bi * sc + i0 * ldc + j0, ldc);
+  });
+}
+
 }  // namespace
 
 void sync_library_threads(double flops) {
@@ -171,9 +197,14 @@ void gemm(DType dt, int64_t batch, int64_t m, int64_t n, int64_t k, const void* 
   // BLAS wants leading dims of at least the row length (and >= 1).
   lda = std::max<int64_t>(lda, trans_a ? m : k);
   ldb = std::max<int64_t>(ldb, trans_b ? k : n);
+  if (dt == float32 && choose(dt, library) == GemmLibrary::kOneDnn) {
+    onednn_sgemm(batch, m, n, k, static_cast<const float*>(a), lda, stride_a, trans_a,
+                 static_cast<const float*>(b), ldb, stride_b, trans_b, static_cast<float*>(c), ldc,
+                 stride_c);
+    return;
+  }
   if (dt == float32 || dt == float64) {
     sync_library_threads(2.0 * double(batch) * double(m) * double(n) * double(k));
-    GemmLibrary lib = choose(dt, library);
     for (int64_t bi = 0; bi < batch; ++bi) {
       if (dt == float64) {
         cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
@@ -181,11 +212,6 @@ void gemm(DType dt, int64_t batch, int64_t m, int64_t n, int64_t k, const void* 
                     static_cast<const double*>(a) + bi * stride_a, blasint(lda),
                     static_cast<const double*>(b) + bi * stride_b, blasint(ldb), 0.0,
                     static_cast<double*>(c) + bi * stride_c, blasint(ldc));
-      } else if (lib == GemmLibrary::kOneDnn) {
-        dnnl_sgemm(trans_a ? 'T' : 'N', trans_b ? 'T' : 'N', m, n, k, 1.f,
-                   static_cast<const float*>(a) + bi * stride_a, lda,
-                   static_cast<const float*>(b) + bi * stride_b, ldb, 0.f,
-                   static_cast<float*>(c) + bi * stride_c, ldc);
       } else {
         cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
                     trans_b ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), blasint(k), 1.f,

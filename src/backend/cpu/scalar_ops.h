@@ -12,10 +12,10 @@
 #include <type_traits>
 
 #include "backend/cpu/kernels.h"
+#include "backend/cpu/xla_erf_inv.h"
 
 namespace jx::cpu {
 
-double erf_inv(double x);
 double digamma(double x);
 double lgamma_safe(double x);  // thread-safe lgamma
 
@@ -54,7 +54,10 @@ T scalar_unary_float(UnaryOp op, T tv) {
     case UnaryOp::kAbs: return std::fabs(tv);
     case UnaryOp::kErf: r = std::erf(x); break;
     case UnaryOp::kErfc: r = std::erfc(x); break;
-    case UnaryOp::kErfInv: r = erf_inv(x); break;
+    case UnaryOp::kErfInv:
+      // XLA:CPU's algorithm, so erf_inv (and random.normal) match JAX bit for bit.
+      if constexpr (std::is_same_v<T, double>) return xla::erf_inv_f64(tv);
+      else return T(xla::erf_inv_f32(float(tv)));
     case UnaryOp::kLgamma: r = lgamma_safe(x); break;
     case UnaryOp::kDigamma: r = digamma(x); break;
     default: r = x; break;

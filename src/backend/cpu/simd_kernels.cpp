@@ -113,6 +113,79 @@ HWY_INLINE V fast_tanh(D d, V x) {
   return hn::Xor(z, sign);
 }
 
+#if HWY_NATIVE_FMA
+// erf_inv as XLA:CPU computes it (see xla_erf_inv.h), vectorized for float32;
+// it needs fused multiply-adds to give XLA's bits, so only FMA targets use it.
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V xla_logf(D d, V in) {
+  const hn::RebindToUnsigned<D> du;
+  const hn::RebindToSigned<D> di;
+  V t = hn::Max(in, hn::BitCast(d, hn::Set(du, 0x00800000u)));
+  auto b = hn::BitCast(du, t);
+  V e = hn::Add(hn::Set(d, 1.0f),
+                hn::ConvertTo(d, hn::Sub(hn::BitCast(di, hn::ShiftRight<23>(b)), hn::Set(di, 0x7f))));
+  t = hn::BitCast(d, hn::Or(hn::And(b, hn::Set(du, ~0x7f800000u)), hn::Set(du, 0x3f000000u)));
+  auto small = hn::Lt(t, hn::Set(d, 0.707106781186547524f));
+  V t1 = hn::IfThenElseZero(small, t);
+  t = hn::Sub(t, hn::Set(d, 1.0f));
+  e = hn::Sub(e, hn::IfThenElseZero(small, hn::Set(d, 1.0f)));
+  t = hn::Add(t, t1);
+  V x2 = hn::Mul(t, t), x3 = hn::Mul(x2, t);
+  V y = hn::MulAdd(t, hn::Set(d, 7.0376836292e-2f), hn::Set(d, -1.1514610310e-1f));
+  V y1 = hn::MulAdd(t, hn::Set(d, -1.2420140846e-1f), hn::Set(d, 1.4249322787e-1f));
+  V y2 = hn::MulAdd(t, hn::Set(d, 2.0000714765e-1f), hn::Set(d, -2.4999993993e-1f));
+  y = hn::MulAdd(y, t, hn::Set(d, 1.1676998740e-1f));
+  y1 = hn::MulAdd(y1, t, hn::Set(d, -1.6668057665e-1f));
+  y2 = hn::MulAdd(y2, t, hn::Set(d, 3.3333331174e-1f));
+  y = hn::MulAdd(y, x3, y1);
+  y = hn::MulAdd(y, x3, y2);
+  y = hn::MulAdd(y, x3, hn::Mul(hn::Set(d, -2.12194440e-4f), e));
+  t = hn::MulAdd(hn::Set(d, -0.5f), x2, t);
+  t = hn::Add(t, y);
+  return hn::MulAdd(hn::Set(d, 0.693359375f), e, t);
+}
+
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V xla_log1pf(D d, V x) {
+  static constexpr double kNum[7] = {4.5270000862445199635215e-5, 4.9854102823193375972212e-1,
+                                     6.5787325942061044846969e0,  2.9911919328553073277375e1,
+                                     6.0949667980987787057556e1,  5.7112963590585538103336e1,
+                                     2.0039553499201281259648e1};
+  static constexpr double kDen[7] = {1.0,
+                                     1.5062909083469192043167e1, 8.3047565967967209469434e1,
+                                     2.2176239823732856465394e2, 3.0909872225312059774938e2,
+                                     2.1642788614495947685003e2, 6.0118660497603843919306e1};
+  V num = hn::Zero(d), den = hn::Zero(d);
+  for (int i = 0; i < 7; ++i) {
+    num = hn::MulAdd(num, x, hn::Set(d, float(kNum[i])));
+    den = hn::MulAdd(den, x, hn::Set(d, float(kDen[i])));
+  }
+  V x2 = hn::Mul(x, x);
+  V r = hn::Mul(hn::Mul(x, x2), hn::Div(num, den));
+  V near = hn::Add(x, hn::MulAdd(hn::Set(d, -0.5f), x2, r));
+  V far = xla_logf(d, hn::Add(x, hn::Set(d, 1.0f)));
+  return hn::IfThenElse(hn::Lt(hn::Abs(x), hn::Set(d, 0.41421356237309504880f)), near, far);
+}
+
+template <class D, class V = hn::Vec<D>>
+HWY_INLINE V xla_erf_inv_f32(D d, V x) {
+  static constexpr float kLt5[9] = {2.81022636e-08f,  3.43273939e-07f, -3.5233877e-06f,
+                                    -4.39150654e-06f, 0.00021858087f,  -0.00125372503f,
+                                    -0.00417768164f,  0.246640727f,    1.50140941f};
+  static constexpr float kGe5[9] = {-0.000200214257f, 0.000100950558f, 0.00134934322f,
+                                    -0.00367342844f,  0.00573950773f,  -0.0076224613f,
+                                    0.00943887047f,   1.00167406f,     2.83297682f};
+  V w = hn::Neg(xla_log1pf(d, hn::Mul(x, hn::Neg(x))));
+  auto lt = hn::Lt(w, hn::Set(d, 5.0f));
+  w = hn::IfThenElse(lt, hn::Sub(w, hn::Set(d, 2.5f)), hn::Sub(hn::Sqrt(w), hn::Set(d, 3.0f)));
+  V p = hn::IfThenElse(lt, hn::Set(d, kLt5[0]), hn::Set(d, kGe5[0]));
+  for (int i = 1; i < 9; ++i) p = hn::MulAdd(p, w, hn::IfThenElse(lt, hn::Set(d, kLt5[i]), hn::Set(d, kGe5[i])));
+  V r = hn::Mul(p, x);
+  // XLA:CPU flushes denormal results to (signed) zero.
+  return hn::IfThenElse(hn::Lt(hn::Abs(r), hn::Set(d, 0x1p-126f)), hn::And(r, hn::SignBit(d)), r);
+}
+#endif
+
 template <class T>
 struct Lim {
   static constexpr T kExpHi = sizeof(T) == 4 ? T(88.0) : T(708.0);
@@ -219,6 +292,20 @@ bool unary_t(UnaryOp op, const T* x, T* y, int64_t n) {
       map_unary<T>(x, y, n, [](auto d, auto v) { return hn::Atanh(d, v); },
                    in_range(T(-0.999), T(0.999)), sc);
       return true;
+#if HWY_NATIVE_FMA
+    case UnaryOp::kErfInv:
+      if constexpr (sizeof(T) == 4) {
+        // Lanes outside (-1, 1), NaN and denormal inputs take the scalar path.
+        map_unary<T>(x, y, n, [](auto d, auto v) { return xla_erf_inv_f32(d, v); },
+                     [](auto d, auto v) {
+                       auto a = hn::Abs(v);
+                       return hn::And(hn::Lt(a, hn::Set(d, T(1))), hn::Ge(a, hn::Set(d, T(0x1p-126f))));
+                     },
+                     sc);
+        return true;
+      }
+      return false;
+#endif
     default:
       return false;
   }
