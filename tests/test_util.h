@@ -21,6 +21,10 @@
 namespace jxt {
 
 using I128 = __int128;
+/// a * b modulo 2^128 without signed overflow (callers wrap to the dtype).
+inline I128 mul_wrap(I128 a, I128 b) {
+  return I128(static_cast<unsigned __int128>(a) * static_cast<unsigned __int128>(b));
+}
 using U128 = unsigned __int128;
 
 // ---------------------------------------------------------------- arrays

@@ -333,6 +333,8 @@ namespace jx::lax {
 
 Array reduce_window(const Array& operand, WindowOp op, const WindowConfig& window, Loc loc) {
   CallSite site(loc);
+  if (size_t(op) >= prims::window_table().prims.size())
+    throw_error("reduce_window", "unknown WindowOp " + std::to_string(int(op)));
   return bind1(prims::window_table().prims[size_t(op)], {operand},
                prims::window_params(window, operand.ndim()));
 }

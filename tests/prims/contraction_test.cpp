@@ -366,3 +366,25 @@ TEST(DotGeneral, VmapKeepsBatchAxisInPlace) {
 
 }  // namespace
 }  // namespace jxt
+
+namespace jxt {
+namespace {
+
+TEST(DotGeneral, JaxprRoundTrip) {
+  std::vector<jx::Aval> avals{{jx::bfloat16, {2, 3, 4}}, {jx::bfloat16, {2, 4, 5}}};
+  auto j = jx::make_jaxpr_flat([](std::span<const Array> in) {
+    return Arrays{lx::dot_general(in[0], in[1], {{2}, {1}, {0}, {0}}, jx::float32)};
+  }, avals);
+  std::string text = j.str();
+  EXPECT_NE(text.find("preferred_element_type=float32"), std::string::npos) << text;
+  jx::Jaxpr back = jx::parse_jaxpr(text);
+  jx::verify_jaxpr(back);
+  EXPECT_EQ(back.str(), text);
+  std::mt19937 rng(7);
+  Arrays args{random_array(jx::bfloat16, {2, 3, 4}, rng), random_array(jx::bfloat16, {2, 4, 5}, rng)};
+  EXPECT_EQ(jx::eval_jaxpr(back, {}, args)[0].to_vector<float>(),
+            lx::dot_general(args[0], args[1], {{2}, {1}, {0}, {0}}, jx::float32).to_vector<float>());
+}
+
+}  // namespace
+}  // namespace jxt

@@ -442,3 +442,25 @@ TEST(Conv, VmapMatchesLoop) {
 
 }  // namespace
 }  // namespace jxt
+
+namespace jxt {
+namespace {
+
+TEST(Conv, JaxprRoundTrip) {
+  std::vector<jx::Aval> avals{{jx::float32, {2, 6, 5, 4}}, {jx::float32, {3, 2, 2, 6}}};
+  auto j = jx::make_jaxpr_flat([](std::span<const Array> in) {
+    return Arrays{lx::conv_general_dilated(in[0], in[1], {2, 1}, "SAME", {}, {1, 2}, {"NHWC", "HWIO", "NHWC"}, 2)};
+  }, avals);
+  std::string text = j.str();
+  jx::Jaxpr back = jx::parse_jaxpr(text);
+  jx::verify_jaxpr(back);
+  EXPECT_EQ(back.str(), text);
+  std::mt19937 rng(8);
+  Arrays args{random_array(jx::float32, {2, 6, 5, 4}, rng), random_array(jx::float32, {3, 2, 2, 6}, rng)};
+  EXPECT_EQ(jx::eval_jaxpr(back, {}, args)[0].to_vector<float>(),
+            lx::conv_general_dilated(args[0], args[1], {2, 1}, "SAME", {}, {1, 2}, {"NHWC", "HWIO", "NHWC"}, 2)
+                .to_vector<float>());
+}
+
+}  // namespace
+}  // namespace jxt

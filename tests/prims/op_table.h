@@ -145,7 +145,7 @@ inline LD ipow(LD x, int y) { return std::pow(x, LD(y)); }
 // Integer x ** y, wrapping: square-and-multiply modulo 2^bits.
 inline I128 ipow_int(I128 x, int y, jx::DType dt) {
   I128 acc = 1;
-  for (int i = 0; i < y; ++i) acc = wrap_int(dt, acc * x);
+  for (int i = 0; i < y; ++i) acc = wrap_int(dt, mul_wrap(acc, x));
   return acc;
 }
 
@@ -258,7 +258,7 @@ inline const OpEntry kOpTable[] = {
     // --- two operands
     {"add", "add", 2, kNumT, {-1e3, 1e3}, {}, 0, 1, 0, false, JXT_F1(x[0] + x[1]), JXT_I1(x[0] + x[1]), JXT_CALL(lx::add(a[0], a[1]))},
     {"sub", "sub", 2, kNumT, {-1e3, 1e3}, {}, 0, 1, 0, false, JXT_F1(x[0] - x[1]), JXT_I1(x[0] - x[1]), JXT_CALL(lx::sub(a[0], a[1]))},
-    {"mul", "mul", 2, kNumT, {-1e3, 1e3}, {}, 0, 1, 0, false, JXT_F1(x[0] * x[1]), JXT_I1(x[0] * x[1]), JXT_CALL(lx::mul(a[0], a[1]))},
+    {"mul", "mul", 2, kNumT, {-1e3, 1e3}, {}, 0, 1, 0, false, JXT_F1(x[0] * x[1]), JXT_I1(mul_wrap(x[0], x[1])), JXT_CALL(lx::mul(a[0], a[1]))},
     {"div", "div", 2, kNumT, {-1e3, 1e3}, {}, 0, 1, 0, false, JXT_F1(x[0] / x[1]), JXT_I1(ref::div(x[0], x[1])), JXT_CALL(lx::div(a[0], a[1]))},
     {"rem", "rem", 2, kNumT, {-1e3, 1e3}, {}, 0, 0, 0, false, JXT_F1(std::fmod(x[0], x[1])), JXT_I1(ref::rem(x[0], x[1])), JXT_CALL(lx::rem(a[0], a[1]))},
     {"pow", "pow", 2, kFloatT, {0, 20}, {-8, 8}, 1, 1, 0, false, JXT_F1(std::pow(x[0], x[1])), nullptr, JXT_CALL(lx::pow(a[0], a[1]))},

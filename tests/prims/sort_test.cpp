@@ -13,6 +13,7 @@
 #include <random>
 
 #include "jx/check_grads.h"
+#include "jx/jit.h"
 #include "jx/lax_sort.h"
 #include "jx/transforms_flat.h"
 #include "test_util.h"
@@ -391,6 +392,39 @@ TEST(TopK, VmapMatchesLoop) {
     };
     check_vmap(f, {x}, {axis}, 3, "axis " + std::to_string(axis));
   }
+}
+
+// The compiled program (eager kernels called from jit) gives the same bits,
+// for the ops of this family and their derivatives.
+TEST(Sort, JitMatchesEager) {
+  std::mt19937 rng(10);
+  Array x = distinct(jx::float32, Shape{4, 6}, rng);
+  Array k = random_values(jx::int32, Shape{4, 6}, rng, 2);
+  auto f = [](const Array& a, const Array& keys) {
+    Arrays s = lx::sort({keys, a}, 1, true, 1);
+    auto [v, i] = lx::top_k(a, 3);
+    lx::WindowConfig w{.window_dimensions = {2, 3}, .window_strides = {1, 2}, .padding = {{1, 0}, {0, 1}}};
+    return std::make_tuple(s[1], v, i, lx::cumsum(a, 1, true), lx::cumlogsumexp(a, 0), lx::cummax(a, 1),
+                           lx::reduce_window_max(a, w), lx::reduce_window_sum(a, w));
+  };
+  auto eager = f(x, k);
+  auto compiled = jx::jit(f)(x, k);
+  auto same = [](const Array& a, const Array& b) {
+    return a.shape() == b.shape() && std::memcmp(a.data(), b.data(), size_t(a.nbytes())) == 0;
+  };
+  EXPECT_TRUE(same(std::get<0>(eager), std::get<0>(compiled)));
+  EXPECT_TRUE(same(std::get<1>(eager), std::get<1>(compiled)));
+  EXPECT_TRUE(same(std::get<2>(eager), std::get<2>(compiled)));
+  EXPECT_TRUE(same(std::get<3>(eager), std::get<3>(compiled)));
+  EXPECT_TRUE(same(std::get<4>(eager), std::get<4>(compiled)));
+  EXPECT_TRUE(same(std::get<5>(eager), std::get<5>(compiled)));
+  EXPECT_TRUE(same(std::get<6>(eager), std::get<6>(compiled)));
+  EXPECT_TRUE(same(std::get<7>(eager), std::get<7>(compiled)));
+  auto loss = [](const Array& a) {
+    lx::WindowConfig w{.window_dimensions = {2, 2}};
+    return jx::np::sum(lx::reduce_window_max(lx::cumprod(lx::sort(a, 0), 1), w));
+  };
+  EXPECT_TRUE(same(jx::grad(loss)(x), jx::jit(jx::grad(loss))(x)));
 }
 
 }  // namespace

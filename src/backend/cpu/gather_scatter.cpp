@@ -309,12 +309,15 @@ void scatter_typed(const ScatterArgs& a) {
     for (int64_t g = 0; g < NB; ++g) {
       if (K > 0 && g + kPrefetchAhead < NB) {
         int64_t p_off = 0;
+        bool mine = true;  // only rows this thread owns: others' would bounce between caches
         for (int64_t k = 0; k < K; ++k) {
           int64_t d = a.scatter_dims_to_operand_dims[size_t(k)];
-          p_off += std::clamp<int64_t>(load_index(a.index_dtype, a.indices, (g + kPrefetchAhead) * K + k), 0,
-                                       std::max<int64_t>(0, os[size_t(d)] - wsize[size_t(d)])) * ost[size_t(d)];
+          int64_t s = std::clamp<int64_t>(load_index(a.index_dtype, a.indices, (g + kPrefetchAhead) * K + k), 0,
+                                          std::max<int64_t>(0, os[size_t(d)] - wsize[size_t(d)]));
+          if (d == P) mine = s + wsize[size_t(d)] > lo_p && s < hi_p;
+          p_off += s * ost[size_t(d)];
         }
-        prefetch_bytes(out + p_off, row_bytes, 1);
+        if (mine) prefetch_bytes(out + p_off, row_bytes, 1);
       }
       std::fill(start.begin(), start.end(), 0);
       bool skip = false;

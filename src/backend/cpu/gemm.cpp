@@ -24,6 +24,7 @@
 // OpenBLAS extensions (weak: absent from other BLAS builds).
 extern "C" {
 void openblas_set_num_threads(int) __attribute__((weak));
+int openblas_get_num_threads(void) __attribute__((weak));
 char* openblas_get_corename(void) __attribute__((weak));
 void gotoblas_dynamic_init(void) __attribute__((weak));
 void gotoblas_dynamic_quit(void) __attribute__((weak));
@@ -52,7 +53,6 @@ void fix_openblas_core() {
 }
 
 std::once_flag g_blas_once;
-std::atomic<int> g_openblas_threads{0};
 // oneDNN here runs on OpenMP; its thread count is the calling thread's
 // omp_set_num_threads (found at run time: libgomp comes in through libdnnl).
 // Set on every call (it only writes a thread-local value): a cache would go
@@ -131,31 +131,56 @@ void portable_gemm(int64_t batch, int64_t m, int64_t n, int64_t k, const T* a, i
   });
 }
 
-// float32 on oneDNN: single-threaded sgemm calls on tiles of the output,
-// spread over jx's pool. oneDNN's own OpenMP threading was measured 2-20x
-// slower than one thread for n <= 1024 on this 2-core machine (its barriers
-// spin against everything else running), and the tiles depend only on the
-// problem size, so results are bit-identical for any thread count. Tiles
-// split the longer of m and n first; each tile re-packs its slices of a and
-// b, so there are few of them (<= 4 per matrix).
-void onednn_sgemm(int64_t batch, int64_t m, int64_t n, int64_t k, const float* a, int64_t lda,
-                  int64_t sa, bool ta, const float* b, int64_t ldb, int64_t sb, bool tb, float* c,
-                  int64_t ldc, int64_t sc) {
-  std::call_once(g_blas_once, fix_openblas_core);
-  const double flops = 2.0 * double(m) * double(n) * double(k);
-  int64_t tm = 1, tn = 1;
-  if (flops >= 1e9 && m >= 32 && n >= 32) tm = tn = 2;
-  else if (flops >= 3e7 && (m >= 32 || n >= 32)) (m >= n ? tm : tn) = 2;
-  const int64_t rm = (m + tm - 1) / tm, rn = (n + tn - 1) / tn;
-  parallel_for(batch * tm * tn, [&](int64_t t) {
+
+constexpr double kParallelFlops = 3e7;  // about 0.2 ms of one core's work
+
+void set_openblas_threads(int n) {
+  if (openblas_set_num_threads && openblas_get_num_threads && openblas_get_num_threads() != n)
+    openblas_set_num_threads(n);
+}
+
+// One float32/float64 product on a library, which uses the thread count
+// set for the calling thread.
+void library_gemm(DType dt, GemmLibrary lib, int64_t m, int64_t n, int64_t k, const void* a,
+                  int64_t lda, bool ta, const void* b, int64_t ldb, bool tb, void* c, int64_t ldc) {
+  auto t = [](bool tr) { return tr ? CblasTrans : CblasNoTrans; };
+  if (dt == float64) {
+    cblas_dgemm(CblasRowMajor, t(ta), t(tb), blasint(m), blasint(n), blasint(k), 1.0,
+                static_cast<const double*>(a), blasint(lda), static_cast<const double*>(b),
+                blasint(ldb), 0.0, static_cast<double*>(c), blasint(ldc));
+  } else if (lib == GemmLibrary::kOneDnn) {
+    dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, static_cast<const float*>(a), lda,
+               static_cast<const float*>(b), ldb, 0.f, static_cast<float*>(c), ldc);
+  } else {
+    cblas_sgemm(CblasRowMajor, t(ta), t(tb), blasint(m), blasint(n), blasint(k), 1.f,
+                static_cast<const float*>(a), blasint(lda), static_cast<const float*>(b),
+                blasint(ldb), 0.f, static_cast<float*>(c), blasint(ldc));
+  }
+}
+
+// A product big enough to pay for threads runs on the library's threads;
+// a batch of small ones is spread over jx's pool, one library call per
+// matrix (single-threaded), so every matrix is computed the same way for
+// any thread count.
+void float_gemm(DType dt, GemmLibrary lib, int64_t batch, int64_t m, int64_t n, int64_t k,
+                const char* a, int64_t lda, int64_t sa, bool ta, const char* b, int64_t ldb,
+                int64_t sb, bool tb, char* c, int64_t ldc, int64_t sc) {
+  const int64_t es = dt.itemsize();
+  const double per_call = 2.0 * double(m) * double(n) * double(k);
+  if (per_call >= kParallelFlops || batch == 1) {
+    sync_library_threads(per_call);
+    for (int64_t bi = 0; bi < batch; ++bi)
+      library_gemm(dt, lib, m, n, k, a + bi * sa * es, lda, ta, b + bi * sb * es, ldb, tb,
+                   c + bi * sc * es, ldc);
+    return;
+  }
+  set_openblas_threads(1);
+  const int64_t grain = std::max<int64_t>(1, int64_t(kParallelFlops / std::max(per_call, 1.0)));
+  parallel_chunks(batch, grain, [&](int64_t lo, int64_t hi) {
     set_omp_threads(1);
-    const int64_t bi = t / (tm * tn), i0 = (t / tn % tm) * rm, j0 = (t % tn) * rn;
-    const int64_t mm = std::min(rm, m - i0), nn = std::min(rn, n - j0);
-    if (mm <= 0 || nn <= 0) return;
-    const float* ap = a + bi * sa + (ta ? i0 : i0 * lda);
-    const float* bp = b + bi * sb + (tb ? j0 * ldb : j0);
-    dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', mm, nn, k, 1.f, ap, lda, bp, ldb, 0.f,
-               c + bi * sc + i0 * ldc + j0, ldc);
+    for (int64_t bi = lo; bi < hi; ++bi)
+      library_gemm(dt, lib, m, n, k, a + bi * sa * es, lda, ta, b + bi * sb * es, ldb, tb,
+                   c + bi * sc * es, ldc);
   });
 }
 
@@ -163,12 +188,8 @@ void onednn_sgemm(int64_t batch, int64_t m, int64_t n, int64_t k, const float* a
 
 void sync_library_threads(double flops) {
   std::call_once(g_blas_once, fix_openblas_core);
-  constexpr double kParallelFlops = 3e7;  // about 0.3 ms of one core's work
   int n = flops < kParallelFlops ? 1 : num_threads();
-  if (openblas_set_num_threads && g_openblas_threads.load() != n) {
-    openblas_set_num_threads(n);
-    g_openblas_threads.store(n);
-  }
+  set_openblas_threads(n);
   set_omp_threads(n);
 }
 
@@ -197,29 +218,11 @@ void gemm(DType dt, int64_t batch, int64_t m, int64_t n, int64_t k, const void* 
   // BLAS wants leading dims of at least the row length (and >= 1).
   lda = std::max<int64_t>(lda, trans_a ? m : k);
   ldb = std::max<int64_t>(ldb, trans_b ? k : n);
-  if (dt == float32 && choose(dt, library) == GemmLibrary::kOneDnn) {
-    onednn_sgemm(batch, m, n, k, static_cast<const float*>(a), lda, stride_a, trans_a,
-                 static_cast<const float*>(b), ldb, stride_b, trans_b, static_cast<float*>(c), ldc,
-                 stride_c);
-    return;
-  }
   if (dt == float32 || dt == float64) {
-    sync_library_threads(2.0 * double(batch) * double(m) * double(n) * double(k));
-    for (int64_t bi = 0; bi < batch; ++bi) {
-      if (dt == float64) {
-        cblas_dgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                    trans_b ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), blasint(k), 1.0,
-                    static_cast<const double*>(a) + bi * stride_a, blasint(lda),
-                    static_cast<const double*>(b) + bi * stride_b, blasint(ldb), 0.0,
-                    static_cast<double*>(c) + bi * stride_c, blasint(ldc));
-      } else {
-        cblas_sgemm(CblasRowMajor, trans_a ? CblasTrans : CblasNoTrans,
-                    trans_b ? CblasTrans : CblasNoTrans, blasint(m), blasint(n), blasint(k), 1.f,
-                    static_cast<const float*>(a) + bi * stride_a, blasint(lda),
-                    static_cast<const float*>(b) + bi * stride_b, blasint(ldb), 0.f,
-                    static_cast<float*>(c) + bi * stride_c, blasint(ldc));
-      }
-    }
+    std::call_once(g_blas_once, fix_openblas_core);
+    float_gemm(dt, choose(dt, library), batch, m, n, k, static_cast<const char*>(a), lda, stride_a,
+               trans_a, static_cast<const char*>(b), ldb, stride_b, trans_b, static_cast<char*>(c),
+               ldc, stride_c);
     return;
   }
   dispatch_dtype(dt, [&]<class T>() {
