@@ -51,6 +51,8 @@
 #include "jx/jx.h"
 
 extern "C" void openblas_set_num_threads(int);
+extern "C" char* openblas_get_corename(void);
+#pragma weak openblas_get_corename
 
 namespace {
 
@@ -181,4 +183,14 @@ BENCHMARK(BM_OneDnnConv)->Name("conv2d_resnet/onednn")->Apply(conv_args);
 
 }  // namespace
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  // The first jx product selects OpenBLAS's kernels for this CPU (see
+  // src/backend/cpu/gemm.cpp); do it before any library is timed directly.
+  jx::lax::dot_general(random_array(jx::float64, {2, 2}), random_array(jx::float64, {2, 2}), {{1}, {0}});
+  benchmark::AddCustomContext("openblas_core", openblas_get_corename ? openblas_get_corename() : "?");
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  benchmark::Shutdown();
+  return 0;
+}

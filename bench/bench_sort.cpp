@@ -37,7 +37,11 @@ void BM_LaxSortF32_1M(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kN);
 }
-BENCHMARK(BM_LaxSortF32_1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_LaxSortF32_1M)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 void BM_StdSortF32_1M(benchmark::State& state) {
   auto v = random_values(kN);
@@ -49,7 +53,11 @@ void BM_StdSortF32_1M(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kN);
 }
-BENCHMARK(BM_StdSortF32_1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_StdSortF32_1M)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 void BM_StdStableSortF32_1M(benchmark::State& state) {
   auto v = random_values(kN);
@@ -61,7 +69,11 @@ void BM_StdStableSortF32_1M(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kN);
 }
-BENCHMARK(BM_StdStableSortF32_1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_StdStableSortF32_1M)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 void BM_ArgsortF32_1M(benchmark::State& state) {
   jx::Array x = random_f32({kN});
@@ -72,7 +84,11 @@ void BM_ArgsortF32_1M(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * kN);
 }
-BENCHMARK(BM_ArgsortF32_1M)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_ArgsortF32_1M)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 void BM_LaxSortF32_1000x1000(benchmark::State& state) {
   jx::Array x = random_f32({1000, 1000});
@@ -82,7 +98,11 @@ void BM_LaxSortF32_1000x1000(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * 1000 * 1000);
 }
-BENCHMARK(BM_LaxSortF32_1000x1000)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_LaxSortF32_1000x1000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 void BM_TopK10F32_1000x1000(benchmark::State& state) {
   jx::Array x = random_f32({1000, 1000});
@@ -92,7 +112,11 @@ void BM_TopK10F32_1000x1000(benchmark::State& state) {
   }
   state.SetItemsProcessed(state.iterations() * 1000 * 1000);
 }
-BENCHMARK(BM_TopK10F32_1000x1000)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_TopK10F32_1000x1000)
+    ->Unit(benchmark::kMillisecond)
+    ->UseRealTime()
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 }  // namespace
 

@@ -67,7 +67,7 @@ std::tuple<Array, Array, Array> svd(const Array& a, bool full_matrices = true,
                                     bool compute_uv = true, Loc loc = Loc::current());
 
 /// Batched matrix product of [..., m, k] and [..., k, n] with equal batch
-/// dimensions and dtypes (lax.batch_matmul); the rules above use it.
+/// dimensions and dtypes (lax.batch_matmul, a dot_general); the rules above use it.
 Array batch_matmul(const Array& a, const Array& b, Loc loc = Loc::current());
 
 }  // namespace jx::lax::linalg

@@ -39,9 +39,8 @@ std::vector<Array> sort(std::initializer_list<Array> operands, int64_t dimension
 Array sort(const Array& operand, int64_t dimension = -1, bool is_stable = true,
            Loc loc = Loc::current());
 /// (keys, values) sorted by keys along `dimension`.
-std::pair<Array, Array> sort_key_val(const Array& keys, const Array& values,
-                                     int64_t dimension = -1, bool is_stable = true,
-                                     Loc loc = Loc::current());
+std::pair<Array, Array> sort_key_val(const Array& keys, const Array& values, int64_t dimension = -1,
+                                     bool is_stable = true, Loc loc = Loc::current());
 
 /// The k largest elements along the last axis, in descending order, and
 /// their int32 indices. Order is total: NaN above +inf, 0.0 above -0.0,
@@ -90,12 +89,9 @@ struct WindowConfig {
 /// (0 if the window does not fit). sum: numeric dtypes; max/min: any.
 Array reduce_window(const Array& operand, WindowOp op, const WindowConfig& window,
                     Loc loc = Loc::current());
-Array reduce_window_sum(const Array& operand, const WindowConfig& window,
-                        Loc loc = Loc::current());
-Array reduce_window_max(const Array& operand, const WindowConfig& window,
-                        Loc loc = Loc::current());
-Array reduce_window_min(const Array& operand, const WindowConfig& window,
-                        Loc loc = Loc::current());
+Array reduce_window_sum(const Array& operand, const WindowConfig& window, Loc loc = Loc::current());
+Array reduce_window_max(const Array& operand, const WindowConfig& window, Loc loc = Loc::current());
+Array reduce_window_min(const Array& operand, const WindowConfig& window, Loc loc = Loc::current());
 
 /// The transpose of picking one element per window: for each window of
 /// `operand` (as reduce_window with `select` = kMax or kMin would see it), adds

@@ -34,8 +34,8 @@ class NormOrd {
   NormOrd() = default;
   NormOrd(double p) : p_(p), kind_(Kind::kNumber) {}  // NOLINT: implicit by design
   template <std::integral I>
-  NormOrd(I p) : NormOrd(double(p)) {}  // NOLINT
-  NormOrd(const char* name) : name_(name), kind_(Kind::kName) {}  // NOLINT
+  NormOrd(I p) : NormOrd(double(p)) {}                                 // NOLINT
+  NormOrd(const char* name) : name_(name), kind_(Kind::kName) {}       // NOLINT
   NormOrd(std::string_view name) : name_(name), kind_(Kind::kName) {}  // NOLINT
   bool is_none() const { return kind_ == Kind::kNone; }
   bool is_number() const { return kind_ == Kind::kNumber; }

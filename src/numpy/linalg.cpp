@@ -16,9 +16,12 @@ namespace ll = jx::lax::linalg;
 
 std::string NormOrd::str() const {
   switch (kind_) {
-    case Kind::kNone: return "None";
-    case Kind::kName: return "'" + name_ + "'";
-    case Kind::kNumber: break;
+    case Kind::kNone:
+      return "None";
+    case Kind::kName:
+      return "'" + name_ + "'";
+    case Kind::kNumber:
+      break;
   }
   if (std::isinf(p_)) return p_ > 0 ? "inf" : "-inf";
   std::string s = std::to_string(p_);
@@ -35,7 +38,8 @@ Array inexact(const Array& a) { return convert(a, to_inexact(a.dtype()), a.weak_
 void check_square(std::string_view op, const Array& a) {
   int nd = a.ndim();
   if (nd < 2 || a.shape()[size_t(nd - 1)] != a.shape()[size_t(nd - 2)])
-    throw_error(op, "a must be a batch of square matrices [..., n, n], got shape " + a.shape().str());
+    throw_error(op,
+                "a must be a batch of square matrices [..., n, n], got shape " + a.shape().str());
 }
 void check_matrix(std::string_view op, const Array& a) {
   if (a.ndim() < 2)
@@ -80,14 +84,16 @@ Lu lu_of(const Array& a) {
   std::vector<int64_t> bd(size_t(perm.ndim()));
   std::iota(bd.begin(), bd.end(), 0);
   Array rows = lax::broadcast_in_dim(perm, s, bd);
-  Array pmat = lax::convert_element_type(lax::eq(rows, lax::iota(int32, s, int(s.size()) - 1)), a.dtype());
+  Array pmat =
+      lax::convert_element_type(lax::eq(rows, lax::iota(int32, s, int(s.size()) - 1)), a.dtype());
   return {lu, piv, pmat};
 }
 
 // x with a x = b for b [..., n, k] whose batch axes equal a's.
 Array lu_solve(const Lu& f, const Array& b) {
   Array pb = ll::batch_matmul(f.pmat, b);
-  Array y = ll::triangular_solve(f.lu, pb, /*left_side=*/true, /*lower=*/true, false, /*unit=*/true);
+  Array y =
+      ll::triangular_solve(f.lu, pb, /*left_side=*/true, /*lower=*/true, false, /*unit=*/true);
   return ll::triangular_solve(f.lu, y, true, false, false, false);
 }
 
@@ -104,7 +110,8 @@ Array cholesky(const Array& a, bool upper, Loc loc) {
 std::pair<Array, Array> qr(const Array& a, std::string_view mode, Loc loc) {
   CallSite site(loc);
   if (mode != "reduced" && mode != "complete" && mode != "r")
-    throw_error("qr", "mode must be \"reduced\", \"complete\" or \"r\", got \"" + std::string(mode) + "\"");
+    throw_error(
+        "qr", "mode must be \"reduced\", \"complete\" or \"r\", got \"" + std::string(mode) + "\"");
   Array x = inexact(a);
   check_matrix("qr", x);
   auto [q, r] = ll::qr(x, mode == "complete");
@@ -112,7 +119,8 @@ std::pair<Array, Array> qr(const Array& a, std::string_view mode, Loc loc) {
   return {q, r};
 }
 
-std::pair<Array, Array> eigh(const Array& a, std::string_view UPLO, bool symmetrize_input, Loc loc) {
+std::pair<Array, Array> eigh(const Array& a, std::string_view UPLO, bool symmetrize_input,
+                             Loc loc) {
   CallSite site(loc);
   if (UPLO != "L" && UPLO != "U")
     throw_error("eigh", "UPLO must be \"L\" or \"U\", got \"" + std::string(UPLO) + "\"");
@@ -184,8 +192,9 @@ std::pair<Array, Array> slogdet(const Array& a, Loc loc) {
   Array is_zero = lax::reduce_or(lax::eq(d, zero), {nd - 2});
   // Parity: the row swaps plus the negative pivots.
   Array swaps = lax::ne(f.pivots, lax::iota(int32, f.pivots.shape(), nd - 2));
-  Array count = lax::add(lax::reduce_sum(lax::convert_element_type(swaps, int32), {nd - 2}),
-                         lax::reduce_sum(lax::convert_element_type(lax::lt(d, zero), int32), {nd - 2}));
+  Array count =
+      lax::add(lax::reduce_sum(lax::convert_element_type(swaps, int32), {nd - 2}),
+               lax::reduce_sum(lax::convert_element_type(lax::lt(d, zero), int32), {nd - 2}));
   Array odd = lax::convert_element_type(
       lax::rem(count, lax::broadcast_in_dim(scalar(2, int32), count.shape(), {})), dt);
   auto fill = [&](double v) { return lax::broadcast_in_dim(scalar(v, dt), is_zero.shape(), {}); };
@@ -204,12 +213,15 @@ Array det(const Array& a, Loc loc) {
   // det = (-1)^(row swaps) * prod(diag(U)): exact zeros for singular input,
   // and the product's derivative needs no division.
   Lu f = lu_of(x);
-  Array swaps = lax::reduce_sum(
-      lax::convert_element_type(lax::ne(f.pivots, lax::iota(int32, f.pivots.shape(), nd - 2)), int32),
-      {nd - 2});
+  Array swaps =
+      lax::reduce_sum(lax::convert_element_type(
+                          lax::ne(f.pivots, lax::iota(int32, f.pivots.shape(), nd - 2)), int32),
+                      {nd - 2});
   Array odd = lax::convert_element_type(
       lax::rem(swaps, lax::broadcast_in_dim(scalar(2, int32), swaps.shape(), {})), x.dtype());
-  auto fill = [&](double v) { return lax::broadcast_in_dim(scalar(v, x.dtype()), odd.shape(), {}); };
+  auto fill = [&](double v) {
+    return lax::broadcast_in_dim(scalar(v, x.dtype()), odd.shape(), {});
+  };
   Array sign = lax::sub(fill(1), lax::mul(fill(2), odd));
   return lax::mul(sign, lax::reduce_prod(diagonal(f.lu), {nd - 2}));
 }
@@ -247,7 +259,9 @@ Array norm(const Array& x_in, NormOrd ord, Axis axis, bool keepdims, Loc loc) {
   }
   if (axes.size() == 2) {
     int row = axes[0], col = axes[1];
-    if (row == col) throw_error("norm", "duplicate axes given: (" + std::to_string(row) + ", " + std::to_string(col) + ")");
+    if (row == col)
+      throw_error("norm", "duplicate axes given: (" + std::to_string(row) + ", " +
+                              std::to_string(col) + ")");
     if (ord.is_none() || (!ord.is_number() && (ord.name() == "fro" || ord.name() == "f")))
       return sq_sum({row, col});
     if (ord.is_number() && std::fabs(ord.number()) == 1) {
@@ -286,7 +300,8 @@ Array pinv(const Array& a, std::optional<double> rtol, Loc loc) {
   // Singular values at or below tol * the largest become infinite (1/s = 0).
   std::vector<int64_t> start(size_t(s.ndim()), 0), limit = s.shape().to_vector();
   limit.back() = 1;
-  Array cutoff = lax::mul(lax::slice(s, start, limit), lax::broadcast_in_dim(scalar(tol, x.dtype()), Shape(limit), {}));
+  Array cutoff = lax::mul(lax::slice(s, start, limit),
+                          lax::broadcast_in_dim(scalar(tol, x.dtype()), Shape(limit), {}));
   Shape ks = s.shape();
   std::vector<int64_t> bd(size_t(s.ndim()));
   std::iota(bd.begin(), bd.end(), 0);

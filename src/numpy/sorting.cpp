@@ -15,7 +15,8 @@ namespace {
 // x flattened when axis is none, with the axis to work on.
 std::pair<Array, int> along(std::string_view op, const Array& x, std::optional<int> axis) {
   if (!axis) return {lax::reshape(x, Shape{x.size()}), 0};
-  if (x.ndim() == 0) throw_error(op, "axis " + std::to_string(*axis) + " is out of bounds for a 0-d array");
+  if (x.ndim() == 0)
+    throw_error(op, "axis " + std::to_string(*axis) + " is out of bounds for a 0-d array");
   return {x, canonical_axis(op, *axis, x.ndim())};
 }
 
@@ -69,7 +70,8 @@ Array searchsorted(const Array& a, const ArrayLike& v, std::string_view side, Lo
   if (a.ndim() != 1)
     throw_error("searchsorted", "a must be 1-dimensional, got shape " + a.shape().str());
   if (side != "left" && side != "right")
-    throw_error("searchsorted", "side must be \"left\" or \"right\", got \"" + std::string(side) + "\"");
+    throw_error("searchsorted",
+                "side must be \"left\" or \"right\", got \"" + std::string(side) + "\"");
   const ArrayLike a_like(a);
   const ArrayLike* args[] = {&a_like, &v};
   std::vector<Array> pv = promote_args("searchsorted", args, Promote::kAny, /*broadcast=*/false);
@@ -82,8 +84,10 @@ Array searchsorted(const Array& a, const ArrayLike& v, std::string_view side, Lo
   // elements of a below it (left) or not above it (right); its rank there
   // minus its rank among the queries counts those elements.
   Array idx;
-  if (side == "left") idx = lax::slice(rank_1d(lax::concatenate({qf, sorted}, 0)), {0}, {nq});
-  else idx = lax::slice(rank_1d(lax::concatenate({sorted, qf}, 0)), {na}, {na + nq});
+  if (side == "left")
+    idx = lax::slice(rank_1d(lax::concatenate({qf, sorted}, 0)), {0}, {nq});
+  else
+    idx = lax::slice(rank_1d(lax::concatenate({sorted, qf}, 0)), {na}, {na + nq});
   return lax::reshape(lax::sub(idx, rank_1d(qf)), qshape);
 }
 
@@ -100,7 +104,8 @@ Array diff(const Array& x, int n, int axis, Loc loc) {
   CallSite site(loc);
   if (n < 0) throw_error("diff", "order must be non-negative, got n=" + std::to_string(n));
   if (n == 0) return x;
-  if (x.ndim() == 0) throw_error("diff", "requires an input of at least one dimension, got a 0-d array");
+  if (x.ndim() == 0)
+    throw_error("diff", "requires an input of at least one dimension, got a 0-d array");
   int ax = canonical_axis("diff", axis, x.ndim());
   Array y = x;
   for (int i = 0; i < n; ++i) {

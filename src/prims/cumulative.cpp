@@ -65,10 +65,9 @@ Array associative_scan(const Combine& f, const Array& x, int axis) {
   if (n < 2) return x;
   Array reduced = f(slice_axis(x, axis, 0, n - 1, 2), slice_axis(x, axis, 1, n, 2));
   Array odd = associative_scan(f, reduced, axis);
-  Array even = n % 2 == 0
-                   ? f(slice_axis(odd, axis, 0, odd.shape()[size_t(axis)] - 1),
-                       slice_axis(x, axis, 2, n, 2))
-                   : f(odd, slice_axis(x, axis, 2, n, 2));
+  Array even = n % 2 == 0 ? f(slice_axis(odd, axis, 0, odd.shape()[size_t(axis)] - 1),
+                              slice_axis(x, axis, 2, n, 2))
+                          : f(odd, slice_axis(x, axis, 2, n, 2));
   even = lax::concatenate({slice_axis(x, axis, 0, 1), even}, axis);
   return interleave(even, odd, axis);
 }
@@ -82,11 +81,16 @@ Array logaddexp(const Array& a, const Array& b) {
 
 Combine combine_of(CumKind k) {
   switch (k) {
-    case CumKind::kSum: return [](const Array& a, const Array& b) { return lax::add(a, b); };
-    case CumKind::kProd: return [](const Array& a, const Array& b) { return lax::mul(a, b); };
-    case CumKind::kMax: return [](const Array& a, const Array& b) { return lax::max(a, b); };
-    case CumKind::kMin: return [](const Array& a, const Array& b) { return lax::min(a, b); };
-    case CumKind::kLogSumExp: return logaddexp;
+    case CumKind::kSum:
+      return [](const Array& a, const Array& b) { return lax::add(a, b); };
+    case CumKind::kProd:
+      return [](const Array& a, const Array& b) { return lax::mul(a, b); };
+    case CumKind::kMax:
+      return [](const Array& a, const Array& b) { return lax::max(a, b); };
+    case CumKind::kMin:
+      return [](const Array& a, const Array& b) { return lax::min(a, b); };
+    case CumKind::kLogSumExp:
+      return logaddexp;
   }
   return nullptr;
 }
@@ -99,8 +103,10 @@ struct CumDef {
   unsigned classes;
 };
 constexpr CumDef kCum[] = {
-    {"cumsum", CumKind::kSum, kNumClass},       {"cumprod", CumKind::kProd, kNumClass},
-    {"cummax", CumKind::kMax, kAnyClass},       {"cummin", CumKind::kMin, kAnyClass},
+    {"cumsum", CumKind::kSum, kNumClass},
+    {"cumprod", CumKind::kProd, kNumClass},
+    {"cummax", CumKind::kMax, kAnyClass},
+    {"cummin", CumKind::kMin, kAnyClass},
     {"cumlogsumexp", CumKind::kLogSumExp, kFloatClass},
 };
 
@@ -111,13 +117,16 @@ Primitive make_cum(const CumDef& def) {
   unsigned classes = def.classes;
   p.abstract_eval = [name, classes](std::span<const Aval> in, const Params& params) {
     check_dtype(name, in[0], classes);
-    if (in[0].ndim() == 0) throw_error(name, "operand must have at least one dimension, got " + in[0].str());
+    if (in[0].ndim() == 0)
+      throw_error(name, "operand must have at least one dimension, got " + in[0].str());
     int64_t axis = params.get_int("axis");
     if (axis < 0 || axis >= in[0].ndim())
-      throw_error(name, "axis " + std::to_string(axis) + " is out of bounds for operand " + in[0].str());
+      throw_error(name,
+                  "axis " + std::to_string(axis) + " is out of bounds for operand " + in[0].str());
     return std::vector<Aval>{in[0]};
   };
-  p.impl = [kind = def.kind](std::span<const Array> in, std::span<Array> out, const Params& params) {
+  p.impl = [kind = def.kind](std::span<const Array> in, std::span<Array> out,
+                             const Params& params) {
     const Shape& s = in[0].shape();
     int64_t axis = params.get_int("axis"), outer = 1, inner = 1;
     for (int64_t i = 0; i < axis; ++i) outer *= s[size_t(i)];

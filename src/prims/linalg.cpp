@@ -170,14 +170,14 @@ Primitive triangular_solve_p = define(
       if (!(a.dtype == b.dtype))
         throw_error(op, "a and b must have equal dtypes, got " + a.str() + " and " + b.str());
       if (b.ndim() != a.ndim() || !(batch_dims(a.shape) == batch_dims(b.shape)))
-        throw_error(op, "a and b must have the same batch dimensions, got " + a.str() + " and " +
-                            b.str());
+        throw_error(
+            op, "a and b must have the same batch dimensions, got " + a.str() + " and " + b.str());
       bool left = params.get<bool>("left_side");
       if (dim(b.shape, left ? 2 : 1) != dim(a.shape, 1))
         throw_error(op, std::string("incompatible shapes ") + a.str() + " and " + b.str() + ": " +
                             (left ? "b's rows" : "b's columns") + " must match a's size " +
-                            std::to_string(dim(a.shape, 1)) + " (left_side=" +
-                            (left ? "true" : "false") + ")");
+                            std::to_string(dim(a.shape, 1)) +
+                            " (left_side=" + (left ? "true" : "false") + ")");
       return std::vector<Aval>{b};
     },
     [](std::span<const Array> in, std::span<Array> out, const Params& params) {
@@ -189,7 +189,8 @@ Primitive triangular_solve_p = define(
     });
 
 Params solve_params(bool left, bool lower, bool trans, bool unit) {
-  return Params{{"left_side", left}, {"lower", lower}, {"transpose_a", trans}, {"unit_diagonal", unit}};
+  return Params{
+      {"left_side", left}, {"lower", lower}, {"transpose_a", trans}, {"unit_diagonal", unit}};
 }
 Array tsolve(const Array& a, const Array& b, const Params& params) {
   return bind1(triangular_solve_p, {a, b}, params);
@@ -212,8 +213,9 @@ Primitive lu_p = define(
     },
     [](std::span<const Array> in, std::span<Array> out, const Params&) {
       const Shape& s = in[0].shape();
-      cpu::lu(in[0].dtype(), in_data(in[0]), out_data(out[0]), static_cast<int32_t*>(out_data(out[1])),
-              static_cast<int32_t*>(out_data(out[2])), batch_count(s), dim(s, 2), dim(s, 1));
+      cpu::lu(in[0].dtype(), in_data(in[0]), out_data(out[0]),
+              static_cast<int32_t*>(out_data(out[1])), static_cast<int32_t*>(out_data(out[2])),
+              batch_count(s), dim(s, 2), dim(s, 1));
     });
 
 Primitive qr_p = define(
@@ -238,8 +240,8 @@ Primitive eigh_p = define(
     [](std::span<const Aval> in, const Params&) {
       check_matrix("eigh", in[0], true);
       const Shape& s = in[0].shape;
-      return std::vector<Aval>{in[0], Aval{in[0].dtype, with_tail(batch_dims(s), {dim(s, 1)}),
-                                           in[0].weak_type}};
+      return std::vector<Aval>{
+          in[0], Aval{in[0].dtype, with_tail(batch_dims(s), {dim(s, 1)}), in[0].weak_type}};
     },
     [](std::span<const Array> in, std::span<Array> out, const Params& params) {
       const Shape& s = in[0].shape();
@@ -363,7 +365,8 @@ const bool linalg_rules = [] {
     Array u = pad_tail(triu(slice_tail(lu, k, n)), 2, n - k);
     Array ri = row_iota(u);
     Array tail_eye = lax::convert_element_type(
-        lax::bitwise_and(lax::eq(ri, col_iota(u)), lax::ge(ri, full_like(ri, double(k)))), a.dtype());
+        lax::bitwise_and(lax::eq(ri, col_iota(u)), lax::ge(ri, full_like(ri, double(k)))),
+        a.dtype());
     u = lax::add(u, tail_eye);
     Array la = tsolve(l, x, true, true, false, true);
     Array lau = tsolve(u, la, false, false, false, false);
@@ -379,9 +382,10 @@ const bool linalg_rules = [] {
     int64_t m = dim(x.shape(), 2), n = dim(x.shape(), 1);
     bool full = params.get<bool>("full_matrices");
     if (m < n || (full && m != n))
-      throw_error("qr", "differentiation is implemented only for m >= n with reduced matrices "
-                        "(or m == n), as in JAX; got operand " + x.aval().str() +
-                            " with full_matrices=" + (full ? "true" : "false"));
+      throw_error("qr",
+                  "differentiation is implemented only for m >= n with reduced matrices "
+                  "(or m == n), as in JAX; got operand " +
+                      x.aval().str() + " with full_matrices=" + (full ? "true" : "false"));
     std::vector<Array> outs = jx::bind(qr_p, primals, Params{{"full_matrices", false}});
     if (!tangents[0].defined()) return JvpOut{outs, {Array(), Array()}};
     const Array &q = outs[0], &r = outs[1];
@@ -418,8 +422,10 @@ const bool linalg_rules = [] {
     bool uv = params.get<bool>("compute_uv"), full = params.get<bool>("full_matrices");
     int64_t m = dim(a.shape(), 2), n = dim(a.shape(), 1), k = std::min(m, n);
     if (uv && full && m != n)
-      throw_error("svd", "differentiation with full_matrices=true is implemented only for square "
-                         "matrices, as in JAX; got operand " + a.aval().str());
+      throw_error("svd",
+                  "differentiation with full_matrices=true is implemented only for square "
+                  "matrices, as in JAX; got operand " +
+                      a.aval().str());
     std::vector<Array> outs =
         jx::bind(svd_p, primals, Params{{"full_matrices", false}, {"compute_uv", true}});
     const Array &s = outs[0], &u = outs[1], &vt = outs[2];
@@ -467,7 +473,8 @@ namespace jx::lax::linalg {
 Array cholesky(const Array& a, bool symmetrize_input, Loc loc) {
   CallSite site(loc);
   // A non-square operand goes straight to the shape rule, which reports it.
-  Array x = symmetrize_input && prims::is_square(a) && a.dtype().is_floating() ? prims::symmetrize(a) : a;
+  Array x =
+      symmetrize_input && prims::is_square(a) && a.dtype().is_floating() ? prims::symmetrize(a) : a;
   return bind1(prims::cholesky_p, {x});
 }
 
@@ -497,7 +504,8 @@ std::pair<Array, Array> qr(const Array& a, bool full_matrices, Loc loc) {
 
 std::pair<Array, Array> eigh(const Array& a, bool lower, bool symmetrize_input, Loc loc) {
   CallSite site(loc);
-  Array x = symmetrize_input && prims::is_square(a) && a.dtype().is_floating() ? prims::symmetrize(a) : a;
+  Array x =
+      symmetrize_input && prims::is_square(a) && a.dtype().is_floating() ? prims::symmetrize(a) : a;
   auto r = jx::bind(prims::eigh_p, {&x, 1}, Params{{"lower", lower}});
   return {r[0], r[1]};
 }

@@ -15,8 +15,8 @@
 #include "prims/rules.h"
 
 namespace jx::cpu {  // backend/cpu/sort.cpp
-void sort(std::span<const DType> dts, std::span<const void* const> in,
-          std::span<void* const> out, int64_t outer, int64_t n, int64_t inner, int num_keys);
+void sort(std::span<const DType> dts, std::span<const void* const> in, std::span<void* const> out,
+          int64_t outer, int64_t n, int64_t inner, int num_keys);
 void top_k(DType dt, const void* x, void* values, void* indices, int64_t rows, int64_t n,
            int64_t k);
 }  // namespace jx::cpu
@@ -79,7 +79,7 @@ Primitive sort_p = [] {
 
 std::vector<Array> bind_sort(std::vector<Array> ops, int64_t dimension, bool stable, int64_t keys) {
   return jx::bind(sort_p, ops,
-              Params{{"dimension", dimension}, {"is_stable", stable}, {"num_keys", keys}});
+                  Params{{"dimension", dimension}, {"is_stable", stable}, {"num_keys", keys}});
 }
 
 // An index along `dimension` of x's shape (int32 unless the axis is huge).
@@ -115,8 +115,9 @@ const bool sort_rules = [] {
     int64_t dim = params.get_int("dimension");
     for (int64_t k = 0; k < nk; ++k)
       if (is_undefined_primal(in[size_t(k)]))
-        throw_error("sort", "cannot transpose sort with respect to a key operand (the "
-                            "permutation would depend on the linear input)");
+        throw_error("sort",
+                    "cannot transpose sort with respect to a key operand (the "
+                    "permutation would depend on the linear input)");
     std::vector<Array> ops(in.begin(), in.begin() + nk);
     ops.push_back(axis_iota(in[0], dim));
     Array perm = bind_sort(ops, dim, true, nk).back();
@@ -155,7 +156,8 @@ Primitive top_k_p = [] {
   p.abstract_eval = [](std::span<const Aval> in, const Params& params) {
     const Aval& x = in[0];
     int64_t k = params.get_int("k");
-    if (x.ndim() == 0) throw_error("top_k", "operand must have at least one dimension, got " + x.str());
+    if (x.ndim() == 0)
+      throw_error("top_k", "operand must have at least one dimension, got " + x.str());
     int64_t n = x.shape[size_t(x.ndim() - 1)];
     if (k < 0 || k > n)
       throw_error("top_k", "k must be in [0, " + std::to_string(n) +
@@ -185,8 +187,9 @@ Array descending_total_order_key(const Array& x) {
   Array bits = lax::bitcast_convert_type(x, it);
   Array zero = full_like(bits, 0.0);
   double mag = it == int64 ? 9223372036854775807.0 : it == int32 ? 2147483647.0 : 32767.0;
-  Array mask = it == int64 ? lax::bitwise_not(lax::shift_left(full_like(bits, 1), full_like(bits, 63)))
-                           : full_like(bits, mag);
+  Array mask = it == int64
+                   ? lax::bitwise_not(lax::shift_left(full_like(bits, 1), full_like(bits, 63)))
+                   : full_like(bits, mag);
   Array key = lax::select_n(lax::lt(bits, zero), {bits, lax::bitwise_xor(bits, mask)});
   return lax::bitwise_not(key);
 }
@@ -232,8 +235,9 @@ std::vector<Array> sort(std::span<const Array> operands, int64_t dimension, bool
   // A negative dimension counts from the end; out-of-range ones reach the shape rule as given.
   int64_t nd = operands.empty() ? 0 : operands[0].ndim();
   if (dimension < 0 && dimension >= -nd) dimension += nd;
-  return jx::bind(prims::sort_p, operands,
-              Params{{"dimension", dimension}, {"is_stable", is_stable}, {"num_keys", num_keys}});
+  return jx::bind(
+      prims::sort_p, operands,
+      Params{{"dimension", dimension}, {"is_stable", is_stable}, {"num_keys", num_keys}});
 }
 std::vector<Array> sort(std::initializer_list<Array> operands, int64_t dimension, bool is_stable,
                         int64_t num_keys, Loc loc) {

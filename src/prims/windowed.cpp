@@ -21,8 +21,7 @@
 
 namespace jx::cpu {  // backend/cpu/windowed.cpp
 struct WindowGeometry {
-  std::vector<int64_t> in_shape, out_shape, window, strides, pad_lo, base_dilation,
-      window_dilation;
+  std::vector<int64_t> in_shape, out_shape, window, strides, pad_lo, base_dilation, window_dilation;
 };
 enum class WindowKind : uint8_t { kSum, kMax, kMin };
 void reduce_window(WindowKind k, DType dt, const void* x, void* y, const WindowGeometry& g);
@@ -56,9 +55,10 @@ Shape window_out_shape(std::string_view op, const Aval& x, const Params& params)
     const Ints& v = params.get_ints(name);
     int64_t want = std::string_view(name) == "padding" ? 2 * nd : nd;
     if (int64_t(v.size()) != want)
-      throw_error(op, std::string(name) + " " + shape_str(v) + " must have " +
-                          (std::string_view(name) == "padding" ? "a (low, high) pair" : "one entry") +
-                          " per dimension of the operand " + x.str());
+      throw_error(op,
+                  std::string(name) + " " + shape_str(v) + " must have " +
+                      (std::string_view(name) == "padding" ? "a (low, high) pair" : "one entry") +
+                      " per dimension of the operand " + x.str());
     if (std::string_view(name) != "padding")
       for (int64_t e : v)
         if (e < 1)
@@ -101,8 +101,10 @@ Params with_batch_window(const Params& params, int b) {
   Params np = params;
   for (const char* name : kWindowParams) {
     Ints v = params.get_ints(name);
-    if (std::string_view(name) == "padding") v.insert(v.begin() + 2 * b, {0, 0});
-    else v.insert(v.begin() + b, 1);
+    if (std::string_view(name) == "padding")
+      v.insert(v.begin() + 2 * b, {0, 0});
+    else
+      v.insert(v.begin() + b, 1);
     np.set(name, v);
   }
   return np;
@@ -130,9 +132,11 @@ Primitive make_reduce_window(const WindowDef& def) {
   unsigned classes = def.classes;
   p.abstract_eval = [name, classes](std::span<const Aval> in, const Params& params) {
     check_dtype(name, in[0], classes);
-    return std::vector<Aval>{Aval{in[0].dtype, window_out_shape(name, in[0], params), in[0].weak_type}};
+    return std::vector<Aval>{
+        Aval{in[0].dtype, window_out_shape(name, in[0], params), in[0].weak_type}};
   };
-  p.impl = [kind = def.kind](std::span<const Array> in, std::span<Array> out, const Params& params) {
+  p.impl = [kind = def.kind](std::span<const Array> in, std::span<Array> out,
+                             const Params& params) {
     cpu::reduce_window(kind, in[0].dtype(), in_data(in[0]), out_data(out[0]),
                        geometry(in[0].shape(), out[0].shape(), params));
   };
@@ -173,12 +177,12 @@ Primitive select_and_gather_add_p = [] {
     check_select_dtypes(op, in[0], in[1]);
     if (!(in[0].shape == in[1].shape))
       throw_error(op, "tangents " + in[0].str() + " must have the operand's shape " + in[1].str());
-    return std::vector<Aval>{Aval{in[0].dtype, window_out_shape(op, in[1], params), in[0].weak_type}};
+    return std::vector<Aval>{
+        Aval{in[0].dtype, window_out_shape(op, in[1], params), in[0].weak_type}};
   };
   p.impl = [](std::span<const Array> in, std::span<Array> out, const Params& params) {
-    cpu::select_and_gather_add(is_max_select(params), in[0].dtype(), in_data(in[0]),
-                               in_data(in[1]), out_data(out[0]),
-                               geometry(in[1].shape(), out[0].shape(), params));
+    cpu::select_and_gather_add(is_max_select(params), in[0].dtype(), in_data(in[0]), in_data(in[1]),
+                               out_data(out[0]), geometry(in[1].shape(), out[0].shape(), params));
   };
   return p;
 }();
@@ -192,8 +196,8 @@ Primitive select_and_scatter_add_p = [] {
     check_select_dtypes(op, in[0], in[1]);
     Shape want = window_out_shape(op, in[1], params);
     if (!(in[0].shape == want))
-      throw_error(op, "source " + in[0].str() + " must have the window output shape " +
-                          want.str() + " of the operand " + in[1].str());
+      throw_error(op, "source " + in[0].str() + " must have the window output shape " + want.str() +
+                          " of the operand " + in[1].str());
     return std::vector<Aval>{Aval{in[0].dtype, in[1].shape, in[0].weak_type}};
   };
   p.impl = [](std::span<const Array> in, std::span<Array> out, const Params& params) {
@@ -274,8 +278,9 @@ const bool window_rules = [] {
                          const Params& params) {
       Array y = bind1(p, primals, params);
       if (!tangents[0].defined()) return JvpOut{{y}, {Array()}};
-      return JvpOut{{y}, {bind1(select_and_gather_add_p, {tangents[0], primals[0]},
-                                select_params(params, is_max))}};
+      return JvpOut{{y},
+                    {bind1(select_and_gather_add_p, {tangents[0], primals[0]},
+                           select_params(params, is_max))}};
     };
   }
   // Both select ops are linear in their first operand and constant in the
@@ -351,17 +356,17 @@ Array select_and_scatter_add(const Array& source, const Array& operand, WindowOp
                              const WindowConfig& window, Loc loc) {
   CallSite site(loc);
   prims::check_select("select_and_scatter_add", select);
-  return bind1(prims::select_and_scatter_add_p, {source, operand},
-               prims::select_params(prims::window_params(window, operand.ndim()),
-                                    select == WindowOp::kMax));
+  return bind1(
+      prims::select_and_scatter_add_p, {source, operand},
+      prims::select_params(prims::window_params(window, operand.ndim()), select == WindowOp::kMax));
 }
 Array select_and_gather_add(const Array& tangents, const Array& operand, WindowOp select,
                             const WindowConfig& window, Loc loc) {
   CallSite site(loc);
   prims::check_select("select_and_gather_add", select);
-  return bind1(prims::select_and_gather_add_p, {tangents, operand},
-               prims::select_params(prims::window_params(window, operand.ndim()),
-                                    select == WindowOp::kMax));
+  return bind1(
+      prims::select_and_gather_add_p, {tangents, operand},
+      prims::select_params(prims::window_params(window, operand.ndim()), select == WindowOp::kMax));
 }
 
 }  // namespace jx::lax

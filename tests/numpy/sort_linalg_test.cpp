@@ -32,7 +32,8 @@ Array f32(const std::vector<double>& v, const Shape& s) {
 }
 std::vector<double> vals(const Array& a) { return a.to_vector<double>(); }
 
-void expect_near(const Array& got, const std::vector<double>& want, double tol, const std::string& what = "") {
+void expect_near(const Array& got, const std::vector<double>& want, double tol,
+                 const std::string& what = "") {
   auto g = vals(got);
   ASSERT_EQ(g.size(), want.size()) << what;
   for (size_t i = 0; i < g.size(); ++i) {
@@ -61,7 +62,8 @@ TEST(SortNp, SortAndArgsort) {
   EXPECT_EQ(np::sort(t, -1, true, true).to_vector<int>(), (std::vector<int>{7, 5, 5, 2, 2}));
   EXPECT_EQ(np::argsort(t, std::nullopt).to_vector<int>(), (std::vector<int>{0, 2, 1, 4, 3}));
   std::string m = error_of([&] { np::sort(x, 2); });
-  EXPECT_NE(m.find("[sort] axis 2 is out of bounds for array of dimension 2"), std::string::npos) << m;
+  EXPECT_NE(m.find("[sort] axis 2 is out of bounds for array of dimension 2"), std::string::npos)
+      << m;
 }
 
 // Values printed by JAX 0.10.2.
@@ -78,9 +80,12 @@ TEST(SortNp, SearchsortedLeftRightAndNaN) {
             (std::vector<int>{0, 2, 2, 4}));
   EXPECT_EQ(np::searchsorted(ints, np::zeros({0})).shape(), Shape{0});
   std::string m = error_of([&] { np::searchsorted(ints, 1, "middle"); });
-  EXPECT_NE(m.find("[searchsorted] side must be \"left\" or \"right\", got \"middle\""), std::string::npos) << m;
+  EXPECT_NE(m.find("[searchsorted] side must be \"left\" or \"right\", got \"middle\""),
+            std::string::npos)
+      << m;
   m = error_of([&] { np::searchsorted(np::zeros({2, 2}), 1); });
-  EXPECT_NE(m.find("[searchsorted] a must be 1-dimensional, got shape (2, 2)"), std::string::npos) << m;
+  EXPECT_NE(m.find("[searchsorted] a must be 1-dimensional, got shape (2, 2)"), std::string::npos)
+      << m;
 }
 
 TEST(SortNp, CumsumCumprodDiff) {
@@ -105,11 +110,13 @@ TEST(SortNp, CumsumCumprodDiff) {
 
 // ---------------------------------------------------------------- linalg: values
 
-std::vector<double> naive_matmul(const std::vector<double>& a, const std::vector<double>& b, int n, int k, int m) {
+std::vector<double> naive_matmul(const std::vector<double>& a, const std::vector<double>& b, int n,
+                                 int k, int m) {
   std::vector<double> c(size_t(n * m), 0.0);
   for (int i = 0; i < n; ++i)
     for (int j = 0; j < m; ++j)
-      for (int t = 0; t < k; ++t) c[size_t(i * m + j)] += a[size_t(i * k + t)] * b[size_t(t * m + j)];
+      for (int t = 0; t < k; ++t)
+        c[size_t(i * m + j)] += a[size_t(i * k + t)] * b[size_t(t * m + j)];
   return c;
 }
 // Determinant by Gaussian elimination with partial pivoting, in double.
@@ -149,7 +156,8 @@ TEST(LinalgNp, InvSolveDet) {
     auto eye = naive_matmul(av, iv, n, n, n);
     for (int i = 0; i < n; ++i)
       for (int j = 0; j < n; ++j) EXPECT_NEAR(eye[size_t(i * n + j)], i == j ? 1 : 0, 1e-12);
-    EXPECT_NEAR(la::det(a).item<double>(), naive_det(av, n), 1e-12 * (1 + std::fabs(naive_det(av, n))));
+    EXPECT_NEAR(la::det(a).item<double>(), naive_det(av, n),
+                1e-12 * (1 + std::fabs(naive_det(av, n))));
     auto [sign, logdet] = la::slogdet(a);
     double d = naive_det(av, n);
     EXPECT_EQ(sign.item<double>(), d > 0 ? 1 : -1);
@@ -164,10 +172,12 @@ TEST(LinalgNp, InvSolveDet) {
   EXPECT_EQ(la::inv(ai).dtype(), jx::float32);
   EXPECT_NEAR(la::det(ai).item<double>(), 5, 1e-6);
   Array batch = f64({2, 0, 0, 2, 1, 0, 0, 4}, Shape{2, 2, 2});
-  expect_near(la::solve(batch, f64({2, 4, 2, 4}, Shape{2, 2})), {1, 2, 2, 1}, 1e-12);  // one vector per matrix
-  expect_near(la::solve(batch, f64({2, 4}, Shape{2})), {1, 2, 2, 1}, 1e-12);           // one shared vector
+  expect_near(la::solve(batch, f64({2, 4, 2, 4}, Shape{2, 2})), {1, 2, 2, 1},
+              1e-12);  // one vector per matrix
+  expect_near(la::solve(batch, f64({2, 4}, Shape{2})), {1, 2, 2, 1}, 1e-12);  // one shared vector
   expect_near(la::solve(batch, f64({2, 4, 4, 8}, Shape{2, 2})), {1, 2, 4, 2}, 1e-12);
-  expect_near(la::solve(batch, f64({2, 4, 6, 8}, Shape{1, 2, 2})), {1, 2, 3, 4, 2, 4, 1.5, 2}, 1e-12);
+  expect_near(la::solve(batch, f64({2, 4, 6, 8}, Shape{1, 2, 2})), {1, 2, 3, 4, 2, 4, 1.5, 2},
+              1e-12);
   expect_near(la::det(batch), {4, 4}, 1e-12);
 }
 
@@ -195,7 +205,7 @@ TEST(LinalgNp, Norms) {
   Array m = f64({1, -2, 3, 4, 5, -6}, Shape{2, 3});
   EXPECT_NEAR(la::norm(m).item<double>(), std::sqrt(91.0), 1e-12);
   EXPECT_NEAR(la::norm(m, "fro").item<double>(), std::sqrt(91.0), 1e-12);
-  EXPECT_NEAR(la::norm(m, 1).item<double>(), 9, 1e-12);        // max column sum
+  EXPECT_NEAR(la::norm(m, 1).item<double>(), 9, 1e-12);  // max column sum
   EXPECT_NEAR(la::norm(m, -1).item<double>(), 5, 1e-12);
   EXPECT_NEAR(la::norm(m, la::inf).item<double>(), 15, 1e-12);  // max row sum
   EXPECT_NEAR(la::norm(m, -la::inf).item<double>(), 6, 1e-12);
@@ -210,7 +220,8 @@ TEST(LinalgNp, Norms) {
   EXPECT_EQ(la::norm(m, 1, std::vector<int>{0, 1}, true).shape(), (Shape{1, 1}));
   Array t = f64(std::vector<double>(24, 1.0), Shape{2, 3, 4});
   EXPECT_NEAR(la::norm(t).item<double>(), std::sqrt(24.0), 1e-12);
-  expect_near(la::norm(t, "fro", std::vector<int>{1, 2}), {std::sqrt(12.0), std::sqrt(12.0)}, 1e-12);
+  expect_near(la::norm(t, "fro", std::vector<int>{1, 2}), {std::sqrt(12.0), std::sqrt(12.0)},
+              1e-12);
   std::string e = error_of([&] { la::norm(v, "nuc"); });
   EXPECT_NE(e.find("[norm] invalid order 'nuc' for a vector norm"), std::string::npos) << e;
   e = error_of([&] { la::norm(m, 3); });
@@ -253,7 +264,9 @@ TEST(LinalgNp, DecompositionsPinvMatrixPower) {
   auto [u, s, vh] = la::svd(a, false);
   EXPECT_EQ(u.shape(), (Shape{4, 3}));
   std::string e = error_of([&] { la::inv(a); });
-  EXPECT_NE(e.find("[inv] a must be a batch of square matrices [..., n, n], got shape (4, 3)"), std::string::npos) << e;
+  EXPECT_NE(e.find("[inv] a must be a batch of square matrices [..., n, n], got shape (4, 3)"),
+            std::string::npos)
+      << e;
   e = error_of([&] { la::solve(spd, f64({1, 2, 3}, Shape{3})); });
   EXPECT_NE(e.find("[solve] b must have shape [..., 2] or [..., 2, k]"), std::string::npos) << e;
   e = error_of([&] { la::qr(a, "full"); });
@@ -275,10 +288,14 @@ TEST(LinalgNp, GradDetInvSolve) {
     auto inv = [](std::span<const Array> in) { return Arrays{la::inv(in[0])}; };
     auto solve = [](std::span<const Array> in) { return Arrays{la::solve(in[0], in[1])}; };
     auto slog = [](std::span<const Array> in) { return Arrays{la::slogdet(in[0]).second}; };
-    EXPECT_NO_THROW(jx::test::check_grads(det, Arrays{a}, 2, {"fwd", "rev"}, {}, {}, eps)) << dt.name();
-    EXPECT_NO_THROW(jx::test::check_grads(inv, Arrays{a}, 2, {"fwd", "rev"}, {}, {}, eps)) << dt.name();
-    EXPECT_NO_THROW(jx::test::check_grads(solve, Arrays{a, b}, 2, {"fwd", "rev"}, {}, {}, eps)) << dt.name();
-    EXPECT_NO_THROW(jx::test::check_grads(slog, Arrays{a}, 1, {"fwd", "rev"}, {}, {}, eps)) << dt.name();
+    EXPECT_NO_THROW(jx::test::check_grads(det, Arrays{a}, 2, {"fwd", "rev"}, {}, {}, eps))
+        << dt.name();
+    EXPECT_NO_THROW(jx::test::check_grads(inv, Arrays{a}, 2, {"fwd", "rev"}, {}, {}, eps))
+        << dt.name();
+    EXPECT_NO_THROW(jx::test::check_grads(solve, Arrays{a, b}, 2, {"fwd", "rev"}, {}, {}, eps))
+        << dt.name();
+    EXPECT_NO_THROW(jx::test::check_grads(slog, Arrays{a}, 1, {"fwd", "rev"}, {}, {}, eps))
+        << dt.name();
   }
 }
 

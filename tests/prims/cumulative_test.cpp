@@ -31,8 +31,10 @@ struct CumRow {
   Array (*fn)(const Array&, int64_t, bool, std::source_location);
 };
 const CumRow kOps[] = {
-    {"cumsum", Cum::kSum, lx::cumsum},       {"cumprod", Cum::kProd, lx::cumprod},
-    {"cummax", Cum::kMax, lx::cummax},       {"cummin", Cum::kMin, lx::cummin},
+    {"cumsum", Cum::kSum, lx::cumsum},
+    {"cumprod", Cum::kProd, lx::cumprod},
+    {"cummax", Cum::kMax, lx::cummax},
+    {"cummin", Cum::kMin, lx::cummin},
     {"cumlogsumexp", Cum::kLogSumExp, lx::cumlogsumexp},
 };
 Array call(const CumRow& r, const Array& x, int64_t axis, bool reverse) {
@@ -46,10 +48,14 @@ std::vector<double> vals(const Array& a) { return a.to_vector<double>(); }
 
 double combine(Cum op, double a, double b) {
   switch (op) {
-    case Cum::kSum: return a + b;
-    case Cum::kProd: return a * b;
-    case Cum::kMax: return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
-    case Cum::kMin: return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b);
+    case Cum::kSum:
+      return a + b;
+    case Cum::kProd:
+      return a * b;
+    case Cum::kMax:
+      return std::isnan(a) || std::isnan(b) ? NAN : std::max(a, b);
+    case Cum::kMin:
+      return std::isnan(a) || std::isnan(b) ? NAN : std::min(a, b);
     case Cum::kLogSumExp: {
       double m = std::max(a, b), d = a - b;
       return std::isnan(d) ? a + b : m + std::log1p(std::exp(-std::fabs(d)));
@@ -58,13 +64,14 @@ double combine(Cum op, double a, double b) {
   return 0;
 }
 
-// Naive scan along `axis`, each step rounded to dt (integers wrapped).
+// Naive scan along `axis`, each step rounded to dt (integers wrapped); the
+// 16-bit floats accumulate unrounded and round each output once.
 std::vector<double> naive(Cum op, DType dt, const std::vector<double>& x, const Shape& s, int axis,
                           bool reverse) {
   int64_t outer = 1, inner = 1, n = s[size_t(axis)];
   for (int i = 0; i < axis; ++i) outer *= s[size_t(i)];
   for (size_t i = size_t(axis) + 1; i < s.size(); ++i) inner *= s[i];
-  std::vector<double> y(x.size());
+  std::vector<double> y(x.size()), acc(x.size());
   auto fit = [&](double v) -> double {
     if (dt.is_floating()) return double(round_to(dt, v));
     return double(wrap_int(dt, I128(v)));
@@ -75,7 +82,13 @@ std::vector<double> naive(Cum op, DType dt, const std::vector<double>& x, const 
         int64_t j = reverse ? n - 1 - t : t;
         size_t at = size_t((o * n + j) * inner + i);
         size_t prev = size_t((o * n + (reverse ? j + 1 : j - 1)) * inner + i);
-        y[at] = t == 0 ? x[at] : fit(combine(op, y[prev], x[at]));
+        acc[at] = t == 0 ? x[at] : combine(op, acc[prev], x[at]);
+        if (dt.is_floating() && dt.itemsize() == 2) {
+          y[at] = fit(acc[at]);
+        } else {
+          acc[at] = fit(acc[at]);
+          y[at] = acc[at];
+        }
       }
   return y;
 }
@@ -105,10 +118,14 @@ TEST(Cumulative, AgainstNaiveEveryAxisBothDirections) {
           ASSERT_EQ(y.dtype(), dt);
           auto want = naive(r.op, dt, vals(x), s, axis, rev);
           auto got = vals(y);
-          double tol = r.op == Cum::kLogSumExp ? (dt == jx::float64 ? 1e-12 : dt == jx::float32 ? 1e-5 : 1e-2) : 0;
+          double tol = r.op == Cum::kLogSumExp ? (dt == jx::float64   ? 1e-12
+                                                  : dt == jx::float32 ? 1e-5
+                                                                      : 1e-2)
+                                               : 0;
           for (size_t i = 0; i < got.size(); ++i)
             ASSERT_NEAR(got[i], want[i], tol * (1 + std::fabs(want[i])))
-                << r.name << " " << dt.name() << " axis " << axis << " reverse " << rev << " at " << i;
+                << r.name << " " << dt.name() << " axis " << axis << " reverse " << rev << " at "
+                << i;
         }
     }
 }
@@ -146,11 +163,14 @@ TEST(Cumulative, EmptyAndSizeOne) {
 TEST(Cumulative, Errors) {
   Array x = jx::np::zeros({2, 3});
   std::string m = error_of([&] { lx::cumsum(x, 2); });
-  EXPECT_NE(m.find("[cumsum] axis 2 is out of bounds for operand f32[2,3]"), std::string::npos) << m;
+  EXPECT_NE(m.find("[cumsum] axis 2 is out of bounds for operand f32[2,3]"), std::string::npos)
+      << m;
   m = error_of([&] { lx::cumprod(x, -3); });
   EXPECT_NE(m.find("[cumprod] axis -3 is out of bounds"), std::string::npos) << m;
   m = error_of([&] { lx::cumsum(array<bool>({true})); });
-  EXPECT_NE(m.find("[cumsum] expected a numeric (integer or floating) dtype, got bool"), std::string::npos) << m;
+  EXPECT_NE(m.find("[cumsum] expected a numeric (integer or floating) dtype, got bool"),
+            std::string::npos)
+      << m;
   m = error_of([&] { lx::cumlogsumexp(array<int>({1})); });
   EXPECT_NE(m.find("[cumlogsumexp] expected a floating dtype, got int32"), std::string::npos) << m;
   m = error_of([&] { lx::cummax(jx::np::zeros({})); });
@@ -166,12 +186,15 @@ TEST(Cumulative, GradOrder2) {
       // Distinct magnitudes away from zero with mixed signs: no ties for
       // cummax/cummin, tame products.
       std::vector<double> v(12);
-      for (size_t i = 0; i < v.size(); ++i) v[i] = (i % 3 == 1 ? -1 : 1) * (u(rng) + 0.3 * double(i));
+      for (size_t i = 0; i < v.size(); ++i)
+        v[i] = (i % 3 == 1 ? -1 : 1) * (u(rng) + 0.3 * double(i));
       std::shuffle(v.begin(), v.end(), rng);
       Array x = from_doubles(dt, Shape{3, 4}, v);
       for (int axis : {0, 1})
         for (bool rev : {false, true}) {
-          auto f = [&r, axis, rev](std::span<const Array> in) { return Arrays{call(r, in[0], axis, rev)}; };
+          auto f = [&r, axis, rev](std::span<const Array> in) {
+            return Arrays{call(r, in[0], axis, rev)};
+          };
           EXPECT_NO_THROW(jx::test::check_grads(f, Arrays{x}, 2, {"fwd", "rev"}, {}, {},
                                                 dt == jx::float32 ? 1e-2 : 1e-4))
               << r.name << " " << dt.name() << " axis " << axis << " reverse " << rev;
@@ -203,7 +226,9 @@ TEST(Cumulative, VmapMatchesLoop) {
       Shape s{4, 5};
       s.insert(size_t(in_axis), 3);
       Array x = sample(jx::float32, s, r.op, rng);
-      auto f = [&r, axis, rev](std::span<const Array> in) { return Arrays{call(r, in[0], axis, rev)}; };
+      auto f = [&r, axis, rev](std::span<const Array> in) {
+        return Arrays{call(r, in[0], axis, rev)};
+      };
       Arrays got = jx::vmap_flat(f, Arrays{x}, std::vector<std::optional<int>>{in_axis}, {});
       Arrays parts;
       for (int64_t i = 0; i < 3; ++i) parts.push_back(f(Arrays{take(x, in_axis, i)})[0]);

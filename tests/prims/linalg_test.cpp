@@ -129,7 +129,8 @@ TEST(Linalg, CholeskyNotPositiveDefiniteGivesNaN) {
   // Only the failing matrix of a batch is NaN.
   std::mt19937 rng(2);
   Array good = spd(jx::float64, Shape{1, 2, 2}, rng);
-  Array both = lx::concatenate({good, lx::reshape(lx::convert_element_type(a, jx::float64), Shape{1, 2, 2})}, 0);
+  Array both = lx::concatenate(
+      {good, lx::reshape(lx::convert_element_type(a, jx::float64), Shape{1, 2, 2})}, 0);
   auto w = ll::cholesky(both).to_vector<double>();
   for (int i = 0; i < 4; ++i) EXPECT_FALSE(std::isnan(w[size_t(i)]));
   EXPECT_TRUE(std::isnan(w[4]));
@@ -160,12 +161,14 @@ TEST(Linalg, TriangularSolveAllFlags) {
       if (trans) t = transpose(t);
       Mats xm = host(x);
       Mats back = left ? matmul(t, xm) : matmul(xm, t);
-      EXPECT_LT(max_abs_diff(back, host(bm)), tol_of(dt) * 10) << "flags " << flags << " " << dt.name();
+      EXPECT_LT(max_abs_diff(back, host(bm)), tol_of(dt) * 10)
+          << "flags " << flags << " " << dt.name();
     }
   // One vector per batch (b is [..., k]).
   Array a = lx::convert_element_type(array<double>({2, 0, 1, 4}, Shape{2, 2}), jx::float64);
   Array b = lx::convert_element_type(array<double>({2, 9}, Shape{2}), jx::float64);
-  EXPECT_EQ(ll::triangular_solve(a, b, true, true).to_vector<double>(), (std::vector<double>{1, 2}));
+  EXPECT_EQ(ll::triangular_solve(a, b, true, true).to_vector<double>(),
+            (std::vector<double>{1, 2}));
 }
 
 TEST(Linalg, LuReconstructs) {
@@ -211,7 +214,8 @@ TEST(Linalg, LuSingular) {
   EXPECT_EQ(lu.to_vector<double>(), (std::vector<double>{2, 4, 0.5, 0}));
   EXPECT_EQ(piv.to_vector<int>(), (std::vector<int>{1, 1}));
   EXPECT_EQ(perm.to_vector<int>(), (std::vector<int>{1, 0}));
-  auto x = ll::triangular_solve(lu, jx::np::ones({2, 1}, jx::float64), true, false).to_vector<double>();
+  auto x =
+      ll::triangular_solve(lu, jx::np::ones({2, 1}, jx::float64), true, false).to_vector<double>();
   EXPECT_TRUE(std::isinf(x[1]) || std::isnan(x[1]));
 }
 
@@ -231,7 +235,8 @@ TEST(Linalg, QrReconstructs) {
           for (int64_t i = 0; i < k; ++i)
             for (int64_t j = 0; j < std::min(i, n); ++j) EXPECT_EQ(R.at(b, i, j), 0);
         EXPECT_LT(max_abs_diff(matmul(transpose(Q), Q), eye(Q.batch, k, k)), tol_of(dt) * 10);
-        EXPECT_LT(max_abs_diff(matmul(Q, R), host(a)), tol_of(dt) * 10) << dt.name() << " " << s.str() << " full " << full;
+        EXPECT_LT(max_abs_diff(matmul(Q, R), host(a)), tol_of(dt) * 10)
+            << dt.name() << " " << s.str() << " full " << full;
       }
 }
 
@@ -253,7 +258,8 @@ TEST(Linalg, EighReconstructs) {
           }
         }
       EXPECT_LT(max_abs_diff(matmul(transpose(V), V), eye(V.batch, n, n)), tol_of(dt) * 10);
-      EXPECT_LT(max_abs_diff(matmul(matmul(V, D), transpose(V)), host(a)), tol_of(dt) * 20) << s.str();
+      EXPECT_LT(max_abs_diff(matmul(matmul(V, D), transpose(V)), host(a)), tol_of(dt) * 20)
+          << s.str();
     }
   // Without symmetrization only the chosen triangle is read.
   Array tri = lx::convert_element_type(array<double>({2, 100, 1, 2}, Shape{2, 2}), jx::float64);
@@ -276,7 +282,8 @@ TEST(Linalg, SvdReconstructs) {
         ASSERT_EQ(vt.shape()[vt.shape().size() - 2], full ? n : k);
         Mats U = host(u), Vt = host(vt);
         auto sw = sv.to_vector<double>();
-        Mats S{U.batch, U.cols, Vt.rows, std::vector<double>(size_t(U.batch * U.cols * Vt.rows), 0.0)};
+        Mats S{U.batch, U.cols, Vt.rows,
+               std::vector<double>(size_t(U.batch * U.cols * Vt.rows), 0.0)};
         for (int64_t b = 0; b < U.batch; ++b)
           for (int64_t i = 0; i < k; ++i) {
             S.at(b, i, i) = sw[size_t(b * k + i)];
@@ -284,9 +291,12 @@ TEST(Linalg, SvdReconstructs) {
               EXPECT_GE(sw[size_t(b * k + i - 1)], sw[size_t(b * k + i)]);
             }
           }
-        EXPECT_LT(max_abs_diff(matmul(transpose(U), U), eye(U.batch, U.cols, U.cols)), tol_of(dt) * 10);
-        EXPECT_LT(max_abs_diff(matmul(Vt, transpose(Vt)), eye(U.batch, Vt.rows, Vt.rows)), tol_of(dt) * 10);
-        EXPECT_LT(max_abs_diff(matmul(matmul(U, S), Vt), host(a)), tol_of(dt) * 10) << s.str() << " full " << full;
+        EXPECT_LT(max_abs_diff(matmul(transpose(U), U), eye(U.batch, U.cols, U.cols)),
+                  tol_of(dt) * 10);
+        EXPECT_LT(max_abs_diff(matmul(Vt, transpose(Vt)), eye(U.batch, Vt.rows, Vt.rows)),
+                  tol_of(dt) * 10);
+        EXPECT_LT(max_abs_diff(matmul(matmul(U, S), Vt), host(a)), tol_of(dt) * 10)
+            << s.str() << " full " << full;
         auto [u2, s2, v2] = ll::svd(a, full, false);
         EXPECT_FALSE(u2.defined());
         auto s2v = s2.to_vector<double>();
@@ -309,22 +319,32 @@ TEST(Linalg, EmptyMatrices) {
 
 TEST(Linalg, Errors) {
   std::string m = error_of([] { ll::cholesky(jx::np::zeros({3, 4})); });
-  EXPECT_NE(m.find("[cholesky] operand must be a batch of square matrices [..., n, n], got f32[3,4]"), std::string::npos) << m;
+  EXPECT_NE(
+      m.find("[cholesky] operand must be a batch of square matrices [..., n, n], got f32[3,4]"),
+      std::string::npos)
+      << m;
   EXPECT_NE(m.find("linalg_test.cpp"), std::string::npos) << m;
   m = error_of([] { ll::eigh(jx::np::zeros({2, 3})); });
   EXPECT_NE(m.find("[eigh] operand must be a batch of square matrices"), std::string::npos) << m;
   m = error_of([] { ll::qr(jx::np::zeros({3})); });
-  EXPECT_NE(m.find("[qr] operand must be a batch of matrices [..., m, n], got f32[3]"), std::string::npos) << m;
+  EXPECT_NE(m.find("[qr] operand must be a batch of matrices [..., m, n], got f32[3]"),
+            std::string::npos)
+      << m;
   m = error_of([] { ll::svd(jx::np::zeros({2, 2}, jx::int32)); });
-  EXPECT_NE(m.find("[svd] expected a float32 or float64 operand, got i32[2,2]"), std::string::npos) << m;
+  EXPECT_NE(m.find("[svd] expected a float32 or float64 operand, got i32[2,2]"), std::string::npos)
+      << m;
   m = error_of([] { ll::lu(jx::np::zeros({2, 2}, jx::float16)); });
   EXPECT_NE(m.find("[lu] expected a float32 or float64 operand"), std::string::npos) << m;
   m = error_of([] { ll::triangular_solve(jx::np::zeros({3, 3}), jx::np::zeros({4, 2}), true); });
-  EXPECT_NE(m.find("[triangular_solve] incompatible shapes f32[3,3] and f32[4,2]: b's rows must match a's size 3"),
-            std::string::npos) << m;
+  EXPECT_NE(m.find("[triangular_solve] incompatible shapes f32[3,3] and f32[4,2]: b's rows must "
+                   "match a's size 3"),
+            std::string::npos)
+      << m;
   m = error_of([] { ll::triangular_solve(jx::np::zeros({2, 3, 3}), jx::np::zeros({3, 3, 3})); });
   EXPECT_NE(m.find("must have the same batch dimensions"), std::string::npos) << m;
-  m = error_of([] { ll::triangular_solve(jx::np::zeros({3, 3}), jx::np::zeros({3, 3}, jx::float64)); });
+  m = error_of([] {
+    ll::triangular_solve(jx::np::zeros({3, 3}), jx::np::zeros({3, 3}, jx::float64));
+  });
   EXPECT_NE(m.find("a and b must have equal dtypes"), std::string::npos) << m;
 }
 
@@ -339,16 +359,25 @@ TEST(Linalg, GradCholeskyAndTriangularSolve) {
   for (DType dt : {jx::float32, jx::float64}) {
     double eps = dt == jx::float32 ? 1e-2 : 1e-4;
     Array a = spd(dt, Shape{3, 3}, rng);
-    EXPECT_NO_THROW(jx::test::check_grads(out([](const Array& x) { return Arrays{ll::cholesky(x)}; }),
-                                          Arrays{a}, 2, {"fwd", "rev"}, {}, {}, eps)) << dt.name();
-    Array t = lx::add(random_matrix(dt, Shape{3, 3}, rng), lx::mul(jx::np::eye(3, {}, 0, dt), jx::np::full({3, 3}, 3, dt)));
+    EXPECT_NO_THROW(
+        jx::test::check_grads(out([](const Array& x) { return Arrays{ll::cholesky(x)}; }),
+                              Arrays{a}, 2, {"fwd", "rev"}, {}, {}, eps))
+        << dt.name();
+    Array t = lx::add(random_matrix(dt, Shape{3, 3}, rng),
+                      lx::mul(jx::np::eye(3, {}, 0, dt), jx::np::full({3, 3}, 3, dt)));
     Array b = random_matrix(dt, Shape{3, 2}, rng), c = random_matrix(dt, Shape{2, 3}, rng);
     for (int flags = 0; flags < 8; ++flags) {
       bool lower = flags & 1, trans = flags & 2, unit = flags & 4;
-      auto left = [=](std::span<const Array> in) { return Arrays{ll::triangular_solve(in[0], in[1], true, lower, trans, unit)}; };
-      auto right = [=](std::span<const Array> in) { return Arrays{ll::triangular_solve(in[0], in[1], false, lower, trans, unit)}; };
-      EXPECT_NO_THROW(jx::test::check_grads(left, Arrays{t, b}, 2, {"fwd", "rev"}, {}, {}, eps)) << flags;
-      EXPECT_NO_THROW(jx::test::check_grads(right, Arrays{t, c}, 2, {"fwd", "rev"}, {}, {}, eps)) << flags;
+      auto left = [=](std::span<const Array> in) {
+        return Arrays{ll::triangular_solve(in[0], in[1], true, lower, trans, unit)};
+      };
+      auto right = [=](std::span<const Array> in) {
+        return Arrays{ll::triangular_solve(in[0], in[1], false, lower, trans, unit)};
+      };
+      EXPECT_NO_THROW(jx::test::check_grads(left, Arrays{t, b}, 2, {"fwd", "rev"}, {}, {}, eps))
+          << flags;
+      EXPECT_NO_THROW(jx::test::check_grads(right, Arrays{t, c}, 2, {"fwd", "rev"}, {}, {}, eps))
+          << flags;
     }
   }
 }
@@ -357,17 +386,25 @@ TEST(Linalg, GradLuQrEighSvd) {
   std::mt19937 rng(9);
   for (DType dt : {jx::float32, jx::float64}) {
     double eps = dt == jx::float32 ? 1e-2 : 1e-4;
-    auto check = [&](const char* what, std::function<Arrays(const Array&)> f, const Array& x, int order) {
+    auto check = [&](const char* what, std::function<Arrays(const Array&)> f, const Array& x,
+                     int order) {
       EXPECT_NO_THROW(jx::test::check_grads(out(f), Arrays{x}, order, {"fwd", "rev"}, {}, {}, eps))
           << what << " " << dt.name() << " " << x.shape().str();
     };
     for (Shape s : {Shape{3, 3}, Shape{4, 2}, Shape{2, 4}}) {
       Array a = random_matrix(dt, s, rng);
-      check("lu", [](const Array& x) { return Arrays{std::get<0>(ll::lu(x))}; }, a, 1);
+      check(
+          "lu", [](const Array& x) { return Arrays{std::get<0>(ll::lu(x))}; }, a, 1);
     }
     for (Shape s : {Shape{3, 3}, Shape{4, 2}}) {
       Array a = random_matrix(dt, s, rng);
-      check("qr", [](const Array& x) { auto [q, r] = ll::qr(x, false); return Arrays{q, r}; }, a, 2);
+      check(
+          "qr",
+          [](const Array& x) {
+            auto [q, r] = ll::qr(x, false);
+            return Arrays{q, r};
+          },
+          a, 2);
     }
     // Well-separated eigenvalues. LAPACK may flip an eigenvector's sign
     // between nearby matrices, so each column is normalized to a positive
@@ -376,26 +413,44 @@ TEST(Linalg, GradLuQrEighSvd) {
     auto eig = [](const Array& x) {
       auto [v, w] = ll::eigh(x);
       Array first = lx::slice(v, {0, 0}, {1, 3});
-      return Arrays{lx::mul(v, lx::broadcast_in_dim(lx::sign(lx::reshape(first, Shape{3})), Shape{3, 3}, {1})), w};
+      return Arrays{lx::mul(v, lx::broadcast_in_dim(lx::sign(lx::reshape(first, Shape{3})),
+                                                    Shape{3, 3}, {1})),
+                    w};
     };
     check("eigh", eig, sym, 2);
     for (Shape s : {Shape{3, 3}, Shape{4, 2}, Shape{2, 4}}) {
       Array a = random_matrix(dt, s, rng);
-      check("svd", [](const Array& x) { auto [u, sv, vt] = ll::svd(x, false); return Arrays{u, sv, vt}; }, a, 1);
-      check("svd values", [](const Array& x) { return Arrays{std::get<1>(ll::svd(x, false, false))}; }, a, 2);
+      check(
+          "svd",
+          [](const Array& x) {
+            auto [u, sv, vt] = ll::svd(x, false);
+            return Arrays{u, sv, vt};
+          },
+          a, 1);
+      check(
+          "svd values",
+          [](const Array& x) { return Arrays{std::get<1>(ll::svd(x, false, false))}; }, a, 2);
     }
   }
 }
 
 TEST(Linalg, GradUnsupportedCasesAreClearErrors) {
   Array a = random_matrix(jx::float64, Shape{2, 3}, *std::make_unique<std::mt19937>(1));
-  auto f = out([](const Array& x) { auto [q, r] = ll::qr(x, false); return Arrays{q, r}; });
+  auto f = out([](const Array& x) {
+    auto [q, r] = ll::qr(x, false);
+    return Arrays{q, r};
+  });
   std::string m = error_of([&] { jx::jvp_flat(f, Arrays{a}, Arrays{a}); });
   EXPECT_NE(m.find("[qr] differentiation is implemented only for m >= n"), std::string::npos) << m;
   Array b = random_matrix(jx::float64, Shape{3, 2}, *std::make_unique<std::mt19937>(2));
-  auto g = out([](const Array& x) { auto [u, s, vt] = ll::svd(x, true); return Arrays{u}; });
+  auto g = out([](const Array& x) {
+    auto [u, s, vt] = ll::svd(x, true);
+    return Arrays{u};
+  });
   m = error_of([&] { jx::jvp_flat(g, Arrays{b}, Arrays{b}); });
-  EXPECT_NE(m.find("[svd] differentiation with full_matrices=true is implemented only for square"), std::string::npos) << m;
+  EXPECT_NE(m.find("[svd] differentiation with full_matrices=true is implemented only for square"),
+            std::string::npos)
+      << m;
 }
 
 // ---------------------------------------------------------------- vmap
@@ -407,14 +462,16 @@ Array take(const Array& x, int axis, int64_t i) {
   return lx::squeeze(lx::slice(x, start, limit), {axis});
 }
 
-void check_vmap(const jx::FlatFn& f, const Arrays& args, const std::vector<std::optional<int>>& in_axes,
-                int64_t n, double tol, const std::string& what) {
+void check_vmap(const jx::FlatFn& f, const Arrays& args,
+                const std::vector<std::optional<int>>& in_axes, int64_t n, double tol,
+                const std::string& what) {
   Arrays got = jx::vmap_flat(f, args, in_axes, {});
   for (size_t k = 0; k < got.size(); ++k) {
     Arrays parts;
     for (int64_t i = 0; i < n; ++i) {
       Arrays xs;
-      for (size_t a = 0; a < args.size(); ++a) xs.push_back(in_axes[a] ? take(args[a], *in_axes[a], i) : args[a]);
+      for (size_t a = 0; a < args.size(); ++a)
+        xs.push_back(in_axes[a] ? take(args[a], *in_axes[a], i) : args[a]);
       parts.push_back(f(xs)[k]);
     }
     Array want = jx::np::stack(parts, 0);
@@ -430,12 +487,24 @@ TEST(Linalg, VmapMatchesLoop) {
     int ax = int(rng() % 3);
     Shape s{4, 4};
     s.insert(size_t(ax), 3);
-    Array a = lx::convert_element_type(jx::np::moveaxis(spd(jx::float64, Shape{3, 4, 4}, rng), 0, ax), jx::float64);
-    check_vmap(out([](const Array& x) { return Arrays{ll::cholesky(x)}; }), {a}, {ax}, 3, 1e-12, "cholesky");
-    check_vmap(out([](const Array& x) { auto [v, w] = ll::eigh(x); return Arrays{w}; }), {a}, {ax}, 3, 1e-12, "eigh");
-    check_vmap(out([](const Array& x) { auto [q, r] = ll::qr(x); return Arrays{r}; }), {a}, {ax}, 3, 1e-12, "qr");
-    check_vmap(out([](const Array& x) { return Arrays{std::get<1>(ll::svd(x))}; }), {a}, {ax}, 3, 1e-12, "svd");
-    check_vmap(out([](const Array& x) { return Arrays{std::get<0>(ll::lu(x))}; }), {a}, {ax}, 3, 1e-12, "lu");
+    Array a = lx::convert_element_type(
+        jx::np::moveaxis(spd(jx::float64, Shape{3, 4, 4}, rng), 0, ax), jx::float64);
+    check_vmap(out([](const Array& x) { return Arrays{ll::cholesky(x)}; }), {a}, {ax}, 3, 1e-12,
+               "cholesky");
+    check_vmap(out([](const Array& x) {
+                 auto [v, w] = ll::eigh(x);
+                 return Arrays{w};
+               }),
+               {a}, {ax}, 3, 1e-12, "eigh");
+    check_vmap(out([](const Array& x) {
+                 auto [q, r] = ll::qr(x);
+                 return Arrays{r};
+               }),
+               {a}, {ax}, 3, 1e-12, "qr");
+    check_vmap(out([](const Array& x) { return Arrays{std::get<1>(ll::svd(x))}; }), {a}, {ax}, 3,
+               1e-12, "svd");
+    check_vmap(out([](const Array& x) { return Arrays{std::get<0>(ll::lu(x))}; }), {a}, {ax}, 3,
+               1e-12, "lu");
     // triangular_solve with a batched or unbatched, left and right.
     for (bool left : {true, false})
       for (bool a_mapped : {true, false}) {
@@ -444,9 +513,12 @@ TEST(Linalg, VmapMatchesLoop) {
         bs.insert(size_t(bx), 3);
         Array b = random_matrix(jx::float64, bs, rng);
         Array a1 = a_mapped ? a : take(a, ax, 0);
-        auto f = [left](std::span<const Array> in) { return Arrays{ll::triangular_solve(in[0], in[1], left, true)}; };
+        auto f = [left](std::span<const Array> in) {
+          return Arrays{ll::triangular_solve(in[0], in[1], left, true)};
+        };
         check_vmap(f, {a1, b}, {a_mapped ? std::optional<int>(ax) : std::nullopt, bx}, 3, 1e-12,
-                   std::string("triangular_solve left ") + (left ? "1" : "0") + " a_mapped " + (a_mapped ? "1" : "0"));
+                   std::string("triangular_solve left ") + (left ? "1" : "0") + " a_mapped " +
+                       (a_mapped ? "1" : "0"));
       }
   }
 }
@@ -480,6 +552,27 @@ TEST(Linalg, JitMatchesEager) {
   Array g = jx::grad(loss)(a), gj = jx::jit(jx::grad(loss))(a);
   auto gv = g.to_vector<double>(), gjv = gj.to_vector<double>();
   for (size_t i = 0; i < gv.size(); ++i) EXPECT_NEAR(gv[i], gjv[i], 1e-12);
+}
+
+// vmap of reverse-mode derivatives: the rules' ops batch too.
+TEST(Linalg, VmapOfGradMatchesLoop) {
+  std::mt19937 rng(12);
+  Array a = spd(jx::float64, Shape{3, 3, 3}, rng);
+  Array b = random_matrix(jx::float64, Shape{3, 3, 2}, rng);
+  auto loss = [](std::span<const Array> in) {
+    Array l = ll::cholesky(in[0]);
+    Array x = ll::triangular_solve(l, in[1], true, true, true);
+    auto [v, w] = ll::eigh(in[0]);
+    auto [q, r] = ll::qr(in[0], false);
+    return Arrays{lx::add(lx::add(lx::reduce_sum(lx::mul(x, x), {0, 1}), lx::reduce_sum(w, {0})),
+                          lx::reduce_sum(lx::mul(r, r), {0, 1}))};
+  };
+  jx::FlatFn grads = [loss](std::span<const Array> in) {
+    auto [ys, pullback] = jx::vjp_flat(loss, in);
+    return pullback(Arrays{jx::np::ones({}, jx::float64)});
+  };
+  check_vmap(grads, {a, b}, {0, 0}, 3, 1e-10, "vmap(grad)");
+  check_vmap(grads, {a, take(b, 0, 0)}, {0, std::nullopt}, 3, 1e-10, "vmap(grad), b unbatched");
 }
 
 }  // namespace

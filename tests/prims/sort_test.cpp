@@ -83,8 +83,8 @@ void expect_same(const std::vector<double>& got, const std::vector<double>& want
                  const std::string& what) {
   ASSERT_EQ(got.size(), want.size()) << what;
   for (size_t i = 0; i < got.size(); ++i)
-    EXPECT_TRUE(same_value(got[i], want[i])) << what << " element " << i << ": " << got[i]
-                                             << " vs " << want[i];
+    EXPECT_TRUE(same_value(got[i], want[i]))
+        << what << " element " << i << ": " << got[i] << " vs " << want[i];
 }
 
 // ---------------------------------------------------------------- sort
@@ -141,7 +141,8 @@ TEST(Sort, NaNsLastAndSignedZerosEqual) {
   // float64 and the 16-bit floats order the same way.
   for (DType dt : {jx::float64, jx::float16, jx::bfloat16}) {
     auto r = lx::sort_key_val(from_doubles(dt, Shape{9}, x), lx::iota(jx::int32, Shape{9}), 0);
-    EXPECT_EQ(r.second.to_vector<int>(), (std::vector<int>{5, 0, 1, 7, 8, 4, 6, 2, 3})) << dt.name();
+    EXPECT_EQ(r.second.to_vector<int>(), (std::vector<int>{5, 0, 1, 7, 8, 4, 6, 2, 3}))
+        << dt.name();
   }
 }
 
@@ -171,7 +172,8 @@ TEST(Sort, LongRowsUseTheRadixPathCorrectly) {
   for (DType dt : all_dtypes()) {
     Shape s{3000, 2};
     Array x = random_values(dt, s, rng, 100);
-    expect_same(vals(lx::sort(x, 0)), naive_sort({vals(x)}, s, 0, 1)[0], std::string(dt.name()) + " alone");
+    expect_same(vals(lx::sort(x, 0)), naive_sort({vals(x)}, s, 0, 1)[0],
+                std::string(dt.name()) + " alone");
   }
   // NaNs and zeros of both signs in a long float32 row.
   std::vector<double> v(5000);
@@ -199,13 +201,16 @@ TEST(Sort, EmptyAndSizeOne) {
 TEST(Sort, Errors) {
   Array x = jx::np::zeros({2, 3});
   std::string m = error_of([&] { lx::sort({x, jx::np::zeros({3, 2})}, 0); });
-  EXPECT_NE(m.find("[sort] operands must have equal shapes, got f32[2,3], f32[3,2]"), std::string::npos) << m;
+  EXPECT_NE(m.find("[sort] operands must have equal shapes, got f32[2,3], f32[3,2]"),
+            std::string::npos)
+      << m;
   m = error_of([&] { lx::sort({x, x}, 0, true, 3); });
   EXPECT_NE(m.find("[sort] num_keys must be in [1, 2]"), std::string::npos) << m;
   m = error_of([&] { lx::sort({x}, 0, true, 0); });
   EXPECT_NE(m.find("num_keys must be in [1, 1]"), std::string::npos) << m;
   m = error_of([&] { lx::sort(x, 2); });
-  EXPECT_NE(m.find("[sort] dimension 2 is out of bounds for operands f32[2,3]"), std::string::npos) << m;
+  EXPECT_NE(m.find("[sort] dimension 2 is out of bounds for operands f32[2,3]"), std::string::npos)
+      << m;
   m = error_of([&] { lx::sort(jx::np::zeros({})); });
   EXPECT_NE(m.find("[sort]"), std::string::npos) << m;
   EXPECT_NE(m.find("sort_test.cpp"), std::string::npos) << m;  // the caller's line
@@ -246,8 +251,9 @@ Array take(const Array& x, int axis, int64_t i) {
 }
 
 // vmap(f) against stacking f over slices, bit for bit.
-void check_vmap(const jx::FlatFn& f, const Arrays& args, const std::vector<std::optional<int>>& in_axes,
-                int64_t n, const std::string& what) {
+void check_vmap(const jx::FlatFn& f, const Arrays& args,
+                const std::vector<std::optional<int>>& in_axes, int64_t n,
+                const std::string& what) {
   Arrays got = jx::vmap_flat(f, args, in_axes, {});
   std::vector<Arrays> per;
   for (int64_t i = 0; i < n; ++i) {
@@ -277,7 +283,9 @@ TEST(Sort, VmapMatchesLoop) {
     sk.insert(size_t(ak), 3);
     if (payload_mapped) sp.insert(size_t(ap), 3);
     Array k = random_values(jx::float32, sk, rng, 2), p = random_values(jx::int32, sp, rng, 9);
-    auto f = [dim, nk](std::span<const Array> in) { return lx::sort({in[0], in[1]}, dim, true, nk); };
+    auto f = [dim, nk](std::span<const Array> in) {
+      return lx::sort({in[0], in[1]}, dim, true, nk);
+    };
     check_vmap(f, {k, p}, {ak, payload_mapped ? std::optional<int>(ap) : std::nullopt}, 3,
                "trial " + std::to_string(trial));
   }
@@ -289,7 +297,8 @@ TEST(Sort, VmapMatchesLoop) {
 // before -0.0, -NaN last), ties by lower index.
 TEST(TopK, TotalOrderAndTies) {
   const double nan = std::nan("");
-  Array x = from_doubles(jx::float32, Shape{9}, {0.0, -0.0, nan, -nan, 1.0, -INFINITY, INFINITY, -0.0, 0.0});
+  Array x = from_doubles(jx::float32, Shape{9},
+                         {0.0, -0.0, nan, -nan, 1.0, -INFINITY, INFINITY, -0.0, 0.0});
   auto [v, idx] = lx::top_k(x, 9);
   EXPECT_EQ(idx.dtype(), jx::int32);
   EXPECT_EQ(idx.to_vector<int>(), (std::vector<int>{2, 6, 4, 0, 8, 1, 7, 5, 3}));
@@ -311,7 +320,9 @@ TEST(TopK, BatchedAgainstNaive) {
       for (int64_t r = 0; r < 6; ++r) {
         std::vector<int> order(8);
         std::iota(order.begin(), order.end(), 0);
-        std::stable_sort(order.begin(), order.end(), [&](int a, int b) { return xv[size_t(r * 8 + a)] > xv[size_t(r * 8 + b)]; });
+        std::stable_sort(order.begin(), order.end(), [&](int a, int b) {
+          return xv[size_t(r * 8 + a)] > xv[size_t(r * 8 + b)];
+        });
         for (int64_t j = 0; j < k; ++j) {
           EXPECT_EQ(iv[size_t(r * k + j)], order[size_t(j)]) << dt.name();
           EXPECT_EQ(vv[size_t(r * k + j)], xv[size_t(r * 8 + order[size_t(j)])]);
@@ -331,7 +342,11 @@ TEST(TopK, LongRowsWithTiesAndNaN) {
     std::vector<double> v(size_t(3 * n));
     for (double& e : v) {
       int p = pick(rng);
-      e = !dt.is_floating() ? p : p == 20 ? std::nan("") : p == -20 ? -std::nan("") : p == 0 ? -0.0 : p / 4.0;
+      e = !dt.is_floating() ? p
+          : p == 20         ? std::nan("")
+          : p == -20        ? -std::nan("")
+          : p == 0          ? -0.0
+                            : p / 4.0;
     }
     Array x = lx::convert_element_type(array(v, Shape{3, n}), dt);
     auto xv = vals(x);
@@ -350,7 +365,8 @@ TEST(TopK, LongRowsWithTiesAndNaN) {
           return rank(xv[size_t(r * n + a)]) > rank(xv[size_t(r * n + b)]);
         });
         for (int64_t j = 0; j < k; ++j)
-          ASSERT_EQ(iv[size_t(r * k + j)], order[size_t(j)]) << dt.name() << " k " << k << " row " << r << " j " << j;
+          ASSERT_EQ(iv[size_t(r * k + j)], order[size_t(j)])
+              << dt.name() << " k " << k << " row " << r << " j " << j;
       }
     }
   }
@@ -359,7 +375,9 @@ TEST(TopK, LongRowsWithTiesAndNaN) {
 TEST(TopK, Errors) {
   Array x = jx::np::zeros({2, 3});
   std::string m = error_of([&] { lx::top_k(x, 4); });
-  EXPECT_NE(m.find("[top_k] k must be in [0, 3] (the size of the last axis of f32[2,3]), got 4"), std::string::npos) << m;
+  EXPECT_NE(m.find("[top_k] k must be in [0, 3] (the size of the last axis of f32[2,3]), got 4"),
+            std::string::npos)
+      << m;
   m = error_of([&] { lx::top_k(x, -1); });
   EXPECT_NE(m.find("got -1"), std::string::npos) << m;
   m = error_of([&] { lx::top_k(jx::np::zeros({}), 1); });
@@ -376,7 +394,8 @@ TEST(TopK, GradOrder2) {
       auto [v, i] = lx::top_k(in[0], 3);
       return Arrays{v};
     };
-    EXPECT_NO_THROW(jx::test::check_grads(f, Arrays{x}, 2, {"fwd", "rev"}, {}, {}, 1e-2)) << dt.name();
+    EXPECT_NO_THROW(jx::test::check_grads(f, Arrays{x}, 2, {"fwd", "rev"}, {}, {}, 1e-2))
+        << dt.name();
   }
 }
 
@@ -403,9 +422,11 @@ TEST(Sort, JitMatchesEager) {
   auto f = [](const Array& a, const Array& keys) {
     Arrays s = lx::sort({keys, a}, 1, true, 1);
     auto [v, i] = lx::top_k(a, 3);
-    lx::WindowConfig w{.window_dimensions = {2, 3}, .window_strides = {1, 2}, .padding = {{1, 0}, {0, 1}}};
-    return std::make_tuple(s[1], v, i, lx::cumsum(a, 1, true), lx::cumlogsumexp(a, 0), lx::cummax(a, 1),
-                           lx::reduce_window_max(a, w), lx::reduce_window_sum(a, w));
+    lx::WindowConfig w{
+        .window_dimensions = {2, 3}, .window_strides = {1, 2}, .padding = {{1, 0}, {0, 1}}};
+    return std::make_tuple(s[1], v, i, lx::cumsum(a, 1, true), lx::cumlogsumexp(a, 0),
+                           lx::cummax(a, 1), lx::reduce_window_max(a, w),
+                           lx::reduce_window_sum(a, w));
   };
   auto eager = f(x, k);
   auto compiled = jx::jit(f)(x, k);
@@ -425,6 +446,27 @@ TEST(Sort, JitMatchesEager) {
     return jx::np::sum(lx::reduce_window_max(lx::cumprod(lx::sort(a, 0), 1), w));
   };
   EXPECT_TRUE(same(jx::grad(loss)(x), jx::jit(jx::grad(loss))(x)));
+}
+
+// vmap of reverse-mode derivatives of sort and top_k (the transpose's
+// inverse-permutation sort batches like any sort).
+TEST(Sort, VmapOfGradMatchesLoop) {
+  std::mt19937 rng(13);
+  Array x = distinct(jx::float64, Shape{3, 4, 5}, rng);
+  Array w = distinct(jx::float64, Shape{4, 5}, rng);
+  auto loss = [](std::span<const Array> in) {
+    Array s = lx::sort(in[0], 1);
+    auto [v, i] = lx::top_k(in[0], 2);
+    return Arrays{
+        lx::add(lx::reduce_sum(lx::mul(s, in[1]), {0, 1}), lx::reduce_sum(lx::mul(v, v), {0, 1}))};
+  };
+  jx::FlatFn grads = [loss](std::span<const Array> in) {
+    auto [ys, pullback] = jx::vjp_flat(loss, in);
+    return pullback(Arrays{jx::np::ones({}, jx::float64)});
+  };
+  for (int ax : {0, 1, 2})
+    check_vmap(grads, {jx::np::moveaxis(x, 0, ax), w}, {ax, std::nullopt}, 3,
+               "axis " + std::to_string(ax));
 }
 
 }  // namespace

@@ -74,14 +74,17 @@ Naive naive(WindowOp op, const std::vector<double>& x, const Shape& s, const Win
         rest /= w.window_dimensions[d];
       }
       for (size_t d = 0; d < nd; ++d) {
-        int64_t q = o[d] * w.window_strides[d] + widx[d] * w.window_dilation[d] - w.padding[d].first;
+        int64_t q =
+            o[d] * w.window_strides[d] + widx[d] * w.window_dilation[d] - w.padding[d].first;
         if (q < 0 || q >= dilate(s[d], w.base_dilation[d]) || q % w.base_dilation[d]) valid = false;
         flat = flat * s[d] + (valid ? q / w.base_dilation[d] : 0);
       }
       if (!valid) continue;
       double v = x[size_t(flat)];
-      if (op == WindowOp::kSum) acc += v;
-      else acc = op == WindowOp::kMax ? std::max(acc, v) : std::min(acc, v);
+      if (op == WindowOp::kSum)
+        acc += v;
+      else
+        acc = op == WindowOp::kMax ? std::max(acc, v) : std::min(acc, v);
       bool take = pick < 0 || (op == WindowOp::kMax ? !(best >= v) : !(best <= v));
       if (take) pick = flat, best = v;
     }
@@ -103,7 +106,8 @@ WindowConfig random_config(const Shape& s, std::mt19937& rng, bool dilations = t
   return w;
 }
 std::string config_str(const WindowConfig& w) {
-  std::string s = "win " + jx::shape_str(w.window_dimensions) + " str " + jx::shape_str(w.window_strides) + " pad (";
+  std::string s = "win " + jx::shape_str(w.window_dimensions) + " str " +
+                  jx::shape_str(w.window_strides) + " pad (";
   for (auto [lo, hi] : w.padding) s += std::to_string(lo) + "," + std::to_string(hi) + " ";
   return s + ") bd " + jx::shape_str(w.base_dilation) + " wd " + jx::shape_str(w.window_dilation);
 }
@@ -132,8 +136,10 @@ TEST(ReduceWindow, AgainstNaiveRandomConfigs) {
         for (size_t i = 0; i < got.size(); ++i) {
           double e = want.y[i];
           if (!dt.is_floating() && std::isinf(e))  // integer init values
-            e = e > 0 ? double(std::numeric_limits<int32_t>::max()) : double(std::numeric_limits<int32_t>::min());
-          ASSERT_EQ(got[i], e) << config_str(w) << " op " << int(op) << " " << dt.name() << " at " << i;
+            e = e > 0 ? double(std::numeric_limits<int32_t>::max())
+                      : double(std::numeric_limits<int32_t>::min());
+          ASSERT_EQ(got[i], e) << config_str(w) << " op " << int(op) << " " << dt.name() << " at "
+                               << i;
         }
       }
   }
@@ -141,9 +147,11 @@ TEST(ReduceWindow, AgainstNaiveRandomConfigs) {
 
 TEST(ReduceWindow, DefaultsStridesPaddingDilation) {
   Array x = from_doubles(jx::float32, Shape{5}, {0, 1, 2, 3, 4});
-  EXPECT_EQ(vals(lx::reduce_window_sum(x, {.window_dimensions = {2}})), (std::vector<double>{1, 3, 5, 7}));
+  EXPECT_EQ(vals(lx::reduce_window_sum(x, {.window_dimensions = {2}})),
+            (std::vector<double>{1, 3, 5, 7}));
   // Values printed by JAX: base dilation 2 with padding (1, 1).
-  WindowConfig w{.window_dimensions = {2}, .window_strides = {1}, .padding = {{1, 1}}, .base_dilation = {2}};
+  WindowConfig w{
+      .window_dimensions = {2}, .window_strides = {1}, .padding = {{1, 1}}, .base_dilation = {2}};
   EXPECT_EQ(vals(lx::reduce_window_sum(x, w)), (std::vector<double>{0, 0, 1, 1, 2, 2, 3, 3, 4, 4}));
   EXPECT_EQ(vals(lx::reduce_window_max(x, w)), (std::vector<double>{0, 0, 1, 1, 2, 2, 3, 3, 4, 4}));
 }
@@ -152,7 +160,8 @@ TEST(ReduceWindow, WindowLargerThanOperandAndEmpty) {
   EXPECT_EQ(lx::reduce_window_sum(jx::np::ones({3}), {.window_dimensions = {4}}).shape(), Shape{0});
   EXPECT_EQ(lx::reduce_window_max(jx::np::ones({0}), {.window_dimensions = {1}}).shape(), Shape{0});
   // All-padding windows hold the init value.
-  Array y = lx::reduce_window_max(jx::np::ones({0}), {.window_dimensions = {1}, .padding = {{1, 1}}});
+  Array y =
+      lx::reduce_window_max(jx::np::ones({0}), {.window_dimensions = {1}, .padding = {{1, 1}}});
   EXPECT_EQ(vals(y), (std::vector<double>{-INFINITY, -INFINITY}));
   EXPECT_EQ(vals(lx::reduce_window_sum(jx::np::ones({2, 3}), {.window_dimensions = {2, 3}})),
             (std::vector<double>{6}));
@@ -161,23 +170,40 @@ TEST(ReduceWindow, WindowLargerThanOperandAndEmpty) {
 TEST(ReduceWindow, Errors) {
   Array x = jx::np::ones({3, 4});
   std::string m = error_of([&] { lx::reduce_window_sum(x, {.window_dimensions = {2}}); });
-  EXPECT_NE(m.find("[reduce_window_sum] window_dimensions (2,) must have one entry per dimension of the operand f32[3,4]"),
-            std::string::npos) << m;
+  EXPECT_NE(m.find("[reduce_window_sum] window_dimensions (2,) must have one entry per dimension "
+                   "of the operand f32[3,4]"),
+            std::string::npos)
+      << m;
   m = error_of([&] { lx::reduce_window_max(x, {.window_dimensions = {0, 1}}); });
-  EXPECT_NE(m.find("[reduce_window_max] window_dimensions (0, 1) must be positive in every dimension"),
-            std::string::npos) << m;
-  m = error_of([&] { lx::reduce_window_min(x, {.window_dimensions = {1, 1}, .window_strides = {1, -1}}); });
+  EXPECT_NE(
+      m.find("[reduce_window_max] window_dimensions (0, 1) must be positive in every dimension"),
+      std::string::npos)
+      << m;
+  m = error_of([&] {
+    lx::reduce_window_min(x, {.window_dimensions = {1, 1}, .window_strides = {1, -1}});
+  });
   EXPECT_NE(m.find("window_strides (1, -1) must be positive"), std::string::npos) << m;
-  m = error_of([&] { lx::reduce_window_sum(x, {.window_dimensions = {1, 1}, .padding = {{0, 0}}}); });
-  EXPECT_NE(m.find("padding (0, 0) must have a (low, high) pair per dimension"), std::string::npos) << m;
-  m = error_of([&] { lx::reduce_window_sum(x, {.window_dimensions = {1, 1}, .padding = {{-4, 0}, {0, 0}}}); });
+  m = error_of([&] {
+    lx::reduce_window_sum(x, {.window_dimensions = {1, 1}, .padding = {{0, 0}}});
+  });
+  EXPECT_NE(m.find("padding (0, 0) must have a (low, high) pair per dimension"), std::string::npos)
+      << m;
+  m = error_of([&] {
+    lx::reduce_window_sum(x, {.window_dimensions = {1, 1}, .padding = {{-4, 0}, {0, 0}}});
+  });
   EXPECT_NE(m.find("removes more than dimension 0"), std::string::npos) << m;
   m = error_of([&] { lx::reduce_window_sum(array<bool>({true}), {.window_dimensions = {1}}); });
   EXPECT_NE(m.find("[reduce_window_sum] expected a numeric"), std::string::npos) << m;
-  m = error_of([&] { lx::select_and_scatter_add(jx::np::ones({3}), x, WindowOp::kMax, {.window_dimensions = {2, 2}}); });
-  EXPECT_NE(m.find("[select_and_scatter_add] source f32[3] must have the window output shape (2, 3)"),
-            std::string::npos) << m;
-  m = error_of([&] { lx::select_and_gather_add(x, x, WindowOp::kSum, {.window_dimensions = {1, 1}}); });
+  m = error_of([&] {
+    lx::select_and_scatter_add(jx::np::ones({3}), x, WindowOp::kMax, {.window_dimensions = {2, 2}});
+  });
+  EXPECT_NE(
+      m.find("[select_and_scatter_add] source f32[3] must have the window output shape (2, 3)"),
+      std::string::npos)
+      << m;
+  m = error_of([&] {
+    lx::select_and_gather_add(x, x, WindowOp::kSum, {.window_dimensions = {1, 1}});
+  });
   EXPECT_NE(m.find("select must be WindowOp::kMax or WindowOp::kMin"), std::string::npos) << m;
   EXPECT_NE(m.find("windowed_test.cpp"), std::string::npos) << m;
 }
@@ -218,7 +244,8 @@ TEST(ReduceWindow, MaxGradTiesAndNaN) {
   };
   EXPECT_EQ(grad(from_doubles(jx::float32, Shape{3}, {1, 1, 1}), {.window_dimensions = {2}}),
             (std::vector<double>{1, 1, 0}));
-  EXPECT_EQ(grad(from_doubles(jx::float32, Shape{3}, {1, NAN, 3}), {.window_dimensions = {2}, .padding = {{1, 1}}}),
+  EXPECT_EQ(grad(from_doubles(jx::float32, Shape{3}, {1, NAN, 3}),
+                 {.window_dimensions = {2}, .padding = {{1, 1}}}),
             (std::vector<double>{1, 1, 2}));
   Array y = from_doubles(jx::float64, Shape{5}, {0, 1, 2, 3, 4});
   EXPECT_EQ(grad(y, {.window_dimensions = {2}, .padding = {{1, 1}}, .base_dilation = {2}}),
@@ -240,7 +267,9 @@ TEST(ReduceWindow, GradSumAndMaxOrder2) {
       WindowConfig w = random_config(s, rng);
       Array x = distinct(dt, s, rng);
       for (WindowOp op : {WindowOp::kSum, WindowOp::kMax, WindowOp::kMin}) {
-        auto f = [w, op](std::span<const Array> in) { return Arrays{lx::reduce_window(in[0], op, w)}; };
+        auto f = [w, op](std::span<const Array> in) {
+          return Arrays{lx::reduce_window(in[0], op, w)};
+        };
         EXPECT_NO_THROW(jx::test::check_grads(f, Arrays{x}, 2, {"fwd", "rev"}, {}, {}, 1e-2))
             << config_str(w) << " op " << int(op) << " " << dt.name();
       }
@@ -268,13 +297,15 @@ Array take(const Array& x, int axis, int64_t i) {
   return lx::squeeze(lx::slice(x, start, limit), {axis});
 }
 
-void check_vmap(const jx::FlatFn& f, const Arrays& args, const std::vector<std::optional<int>>& in_axes,
-                int64_t n, const std::string& what) {
+void check_vmap(const jx::FlatFn& f, const Arrays& args,
+                const std::vector<std::optional<int>>& in_axes, int64_t n,
+                const std::string& what) {
   Arrays got = jx::vmap_flat(f, args, in_axes, {});
   Arrays parts;
   for (int64_t i = 0; i < n; ++i) {
     Arrays xs;
-    for (size_t a = 0; a < args.size(); ++a) xs.push_back(in_axes[a] ? take(args[a], *in_axes[a], i) : args[a]);
+    for (size_t a = 0; a < args.size(); ++a)
+      xs.push_back(in_axes[a] ? take(args[a], *in_axes[a], i) : args[a]);
     parts.push_back(f(xs)[0]);
   }
   Array want = jx::np::stack(parts, 0);
@@ -292,18 +323,25 @@ TEST(ReduceWindow, VmapMatchesLoop) {
     bs.insert(size_t(ax), 3);
     Array x = random_array(jx::float32, bs, rng);
     WindowOp op = WindowOp(trial % 3);
-    check_vmap([w, op](std::span<const Array> in) { return Arrays{lx::reduce_window(in[0], op, w)}; },
-               {x}, {ax}, 3, config_str(w));
+    check_vmap(
+        [w, op](std::span<const Array> in) { return Arrays{lx::reduce_window(in[0], op, w)}; }, {x},
+        {ax}, 3, config_str(w));
     // The select pair with one operand unbatched.
     Array plain = random_array(jx::float32, s, rng);
     Shape out = lx::reduce_window_max(plain, w).shape();
     Shape bout = out;
     bout.insert(size_t(ax), 3);
     Array src = random_array(jx::float32, bout, rng);
-    check_vmap([w](std::span<const Array> in) { return Arrays{lx::select_and_scatter_add(in[0], in[1], WindowOp::kMax, w)}; },
-               {src, plain}, {ax, std::nullopt}, 3, "scatter " + config_str(w));
-    check_vmap([w](std::span<const Array> in) { return Arrays{lx::select_and_gather_add(in[0], in[1], WindowOp::kMin, w)}; },
-               {plain, x}, {std::nullopt, ax}, 3, "gather " + config_str(w));
+    check_vmap(
+        [w](std::span<const Array> in) {
+          return Arrays{lx::select_and_scatter_add(in[0], in[1], WindowOp::kMax, w)};
+        },
+        {src, plain}, {ax, std::nullopt}, 3, "scatter " + config_str(w));
+    check_vmap(
+        [w](std::span<const Array> in) {
+          return Arrays{lx::select_and_gather_add(in[0], in[1], WindowOp::kMin, w)};
+        },
+        {plain, x}, {std::nullopt, ax}, 3, "gather " + config_str(w));
   }
 }
 

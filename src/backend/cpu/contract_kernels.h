@@ -19,10 +19,11 @@ enum class GemmLibrary { kAuto, kOpenBlas, kOneDnn };
 /// (k x m when trans_a) with leading dim lda, b is k x n (n x k when trans_b)
 /// with leading dim ldb, c is m x n with leading dim ldc; the batch strides
 /// are in elements. float32/float64 go to a BLAS; integers wrap in their own
-/// width; bool is the or of ands. k == 0 writes zeros.
+/// width; bool is the or of ands. k == 0 writes zeros. With `accumulate`,
+/// c += a · b instead.
 void gemm(DType dt, int64_t batch, int64_t m, int64_t n, int64_t k, const void* a, int64_t lda,
           int64_t stride_a, bool trans_a, const void* b, int64_t ldb, int64_t stride_b,
-          bool trans_b, void* c, int64_t ldc, int64_t stride_c,
+          bool trans_b, void* c, int64_t ldc, int64_t stride_c, bool accumulate = false,
           GemmLibrary library = GemmLibrary::kAuto);
 
 /// The dtype a product of `in` operands accumulates in to give `out`:

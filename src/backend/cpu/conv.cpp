@@ -58,9 +58,12 @@ inline void scatter_run(char* dst, const char* src, int64_t n, int64_t stride, i
 
 // ---------------------------------------------------------------- im2col + gemm
 // For each group: patches [rows = (n, out position), cols = (window position,
-// in feature)] times the kernel as [cols, out features of the group]. Rows go
-// in blocks so the patch matrix stays a few MB.
-void conv_im2col(const ConvGeometry& g, DType dt, const char* lhs, const char* rhs, char* out) {
+// in feature)] times the kernel as [cols, out features of the group]. The
+// patch matrix is built a block at a time (a few MB): blocks of rows, and
+// when one row alone is long (a kernel gradient, whose "window" is a whole
+// feature map), blocks of columns too, accumulated into the result.
+void conv_im2col(const ConvGeometry& geo, DType dt, const char* lhs, const char* rhs, char* out) {
+  ConvGeometry g = geo;
   const int es = dt.itemsize();
   const int ns = g.spatial();
   const int64_t groups = g.feature_group_count * g.batch_group_count;
@@ -70,6 +73,29 @@ void conv_im2col(const ConvGeometry& g, DType dt, const char* lhs, const char* r
   const int64_t cols = nwin * g.i;
   const int64_t rows = n_out * npos;
   if (rows == 0 || o_g == 0) return;
+  // Gathering copies runs of in-features; make them contiguous first
+  // (channels last) when they are not and the input is reused enough.
+  std::unique_ptr<char[]> packed;
+  if (g.lhs_strides[1] != 1 && g.i > 1) {
+    std::vector<int64_t> shape{g.n}, src{g.lhs_strides[0]};
+    for (int d = 0; d < ns; ++d) {
+      shape.push_back(g.in[size_t(d)]);
+      src.push_back(g.lhs_strides[size_t(2 + d)]);
+    }
+    shape.push_back(g.c);
+    src.push_back(g.lhs_strides[1]);
+    std::vector<int64_t> dst(shape.size());
+    int64_t acc = 1;
+    for (size_t d = shape.size(); d-- > 0;) {
+      dst[d] = acc;
+      acc *= shape[d];
+    }
+    packed.reset(new char[size_t(std::max<int64_t>(acc, 1) * es)]);
+    strided_copy(lhs, 0, src, packed.get(), 0, dst, shape, es);
+    lhs = packed.get();
+    g.lhs_strides = {dst[0], 1};
+    for (int d = 0; d < ns; ++d) g.lhs_strides.push_back(dst[size_t(1 + d)]);
+  }
   std::vector<int64_t> win_strides(static_cast<size_t>(ns)), pos_strides(static_cast<size_t>(ns));
   int64_t aw = 1, ap = 1;
   for (int d = ns - 1; d >= 0; --d) {
@@ -78,60 +104,72 @@ void conv_im2col(const ConvGeometry& g, DType dt, const char* lhs, const char* r
     aw *= g.window[size_t(d)];
     ap *= g.out[size_t(d)];
   }
-  // Padding is written as all-zero bits, which is zero in every dtype.
-  const int64_t block = std::max<int64_t>(1, std::min<int64_t>(rows, (8 << 20) / std::max<int64_t>(1, cols * es)));
-  std::unique_ptr<char[]> patches(new char[size_t(std::max<int64_t>(1, block * cols) * es)]);
+  // Block sizes: rb rows by wb window positions (wb * i columns).
+  const int64_t budget = std::max<int64_t>(1, (8 << 20) / es);
+  int64_t rb = rows, wb = nwin;
+  if (rows * cols > budget) {
+    rb = std::min(rows, std::max<int64_t>(256, budget / std::max<int64_t>(cols, 1)));
+    wb = std::clamp<int64_t>(budget / (rb * std::max<int64_t>(g.i, 1)), 1, std::max<int64_t>(nwin, 1));
+  }
+  std::unique_ptr<char[]> patches(new char[size_t(std::max<int64_t>(1, rb * wb * g.i) * es)]);
   std::unique_ptr<char[]> kernel(new char[size_t(std::max<int64_t>(1, cols * o_g) * es)]);
-  std::unique_ptr<char[]> result(new char[size_t(block * o_g * es)]);
+  std::unique_ptr<char[]> result(new char[size_t(rb * o_g * es)]);
 
   for (int64_t grp = 0; grp < groups; ++grp) {
     const int64_t c0 = g.feature_group_count > 1 ? grp * g.i : 0;
     const int64_t n0 = g.batch_group_count > 1 ? grp * n_out : 0;
     const int64_t o0 = grp * o_g;
     // The kernel as [cols = (window position, in feature), o_g].
-    for (int64_t w = 0; w < nwin; ++w) {
-      int64_t woff = 0;
-      for (int d = 0; d < ns; ++d)
-        woff += (w / win_strides[size_t(d)] % g.window[size_t(d)]) * g.rhs_strides[size_t(2 + d)];
-      for (int64_t i = 0; i < g.i; ++i)
-        gather_run(kernel.get() + ((w * g.i + i) * o_g) * es,
-                   rhs + (woff + i * g.rhs_strides[1] + o0 * g.rhs_strides[0]) * es, o_g,
-                   g.rhs_strides[0], es);
-    }
-    for (int64_t r0 = 0; r0 < rows; r0 += block) {
-      const int64_t nr = std::min(block, rows - r0);
-      parallel_chunks(nr, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, cols)),
-                      [&](int64_t lo, int64_t hi) {
-        std::vector<int64_t> pos(static_cast<size_t>(ns));
-        for (int64_t r = lo; r < hi; ++r) {
-          const int64_t row = r0 + r;
-          const int64_t nb = row / npos, p = row % npos;
-          for (int d = 0; d < ns; ++d) pos[size_t(d)] = p / pos_strides[size_t(d)] % g.out[size_t(d)];
-          char* prow = patches.get() + r * cols * es;
-          const char* base = lhs + ((n0 + nb) * g.lhs_strides[0] + c0 * g.lhs_strides[1]) * es;
-          for (int64_t w = 0; w < nwin; ++w) {
-            int64_t off = 0;
-            bool inside = true;
-            for (int d = 0; d < ns && inside; ++d) {
-              const size_t du = size_t(d);
-              int64_t k = w / win_strides[du] % g.window[du];
-              int64_t q = pos[du] * g.strides[du] + k * g.rhs_dilation[du] - g.pad_lo[du];
-              if (q < 0 || q % g.lhs_dilation[du] != 0) {
-                inside = false;
-                break;
+    parallel_chunks(nwin, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.i * o_g)),
+                    [&](int64_t lo, int64_t hi) {
+      for (int64_t w = lo; w < hi; ++w) {
+        int64_t woff = 0;
+        for (int d = 0; d < ns; ++d)
+          woff += (w / win_strides[size_t(d)] % g.window[size_t(d)]) * g.rhs_strides[size_t(2 + d)];
+        for (int64_t i = 0; i < g.i; ++i)
+          gather_run(kernel.get() + ((w * g.i + i) * o_g) * es,
+                     rhs + (woff + i * g.rhs_strides[1] + o0 * g.rhs_strides[0]) * es, o_g,
+                     g.rhs_strides[0], es);
+      }
+    });
+    for (int64_t r0 = 0; r0 < rows; r0 += rb) {
+      const int64_t nr = std::min(rb, rows - r0);
+      for (int64_t w0 = 0; w0 < std::max<int64_t>(nwin, 1); w0 += wb) {
+        const int64_t nw = std::min(wb, nwin - w0);
+        const int64_t pc = nw * g.i;  // columns in this block
+        parallel_chunks(nr, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, pc)),
+                        [&](int64_t lo, int64_t hi) {
+          std::vector<int64_t> pos(static_cast<size_t>(ns));
+          for (int64_t r = lo; r < hi; ++r) {
+            const int64_t row = r0 + r;
+            const int64_t nb = row / npos, p = row % npos;
+            for (int d = 0; d < ns; ++d) pos[size_t(d)] = p / pos_strides[size_t(d)] % g.out[size_t(d)];
+            char* prow = patches.get() + r * pc * es;
+            const char* base = lhs + ((n0 + nb) * g.lhs_strides[0] + c0 * g.lhs_strides[1]) * es;
+            for (int64_t w = w0; w < w0 + nw; ++w) {
+              int64_t off = 0;
+              bool inside = true;
+              for (int d = 0; d < ns && inside; ++d) {
+                const size_t du = size_t(d);
+                int64_t k = w / win_strides[du] % g.window[du];
+                int64_t q = pos[du] * g.strides[du] + k * g.rhs_dilation[du] - g.pad_lo[du];
+                if (q < 0 || q % g.lhs_dilation[du] != 0) {
+                  inside = false;
+                  break;
+                }
+                q /= g.lhs_dilation[du];
+                if (q >= g.in[du]) inside = false;
+                off += q * g.lhs_strides[2 + du];
               }
-              q /= g.lhs_dilation[du];
-              if (q >= g.in[du]) inside = false;
-              off += q * g.lhs_strides[2 + du];
+              char* dst = prow + (w - w0) * g.i * es;
+              if (inside) gather_run(dst, base + off * es, g.i, g.lhs_strides[1], es);
+              else std::memset(dst, 0, size_t(g.i * es));
             }
-            char* dst = prow + w * g.i * es;
-            if (inside) gather_run(dst, base + off * es, g.i, g.lhs_strides[1], es);
-            else std::memset(dst, 0, size_t(g.i * es));
           }
-        }
-      });
-      gemm(dt, 1, nr, o_g, cols, patches.get(), cols, 0, false, kernel.get(), o_g, 0, false,
-           result.get(), o_g, 0);
+        });
+        gemm(dt, 1, nr, o_g, pc, patches.get(), pc, 0, false, kernel.get() + w0 * g.i * o_g * es,
+             o_g, 0, false, result.get(), o_g, 0, /*accumulate=*/w0 > 0);
+      }
       parallel_chunks(nr, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, o_g)),
                       [&](int64_t lo, int64_t hi) {
         for (int64_t r = lo; r < hi; ++r) {

@@ -104,15 +104,23 @@ void iota(DType dt, void* out, std::span<const int64_t> shape, int dimension) {
   int64_t dim = shape[size_t(dimension)];
   int64_t n = 1;
   for (int64_t s : shape) n *= s;
+  // Rows of `inner` equal values: no division per element.
   dispatch_dtype(dt, [&]<class T>() {
     T* o = static_cast<T*>(out);
-    for (int64_t i = 0; i < n; ++i) {
-      int64_t v = (i / inner) % dim;
-      if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>)
-        o[i] = T(float(v));
-      else
-        o[i] = T(v);
-    }
+    int64_t rows = dim == 0 ? 0 : n / inner;
+    parallel_chunks(rows, std::max<int64_t>(1, kElementwiseGrain / std::max<int64_t>(inner, 1)),
+                    [&](int64_t lo, int64_t hi) {
+                      int64_t v = lo % dim;  // incremented below: one division per chunk
+                      for (int64_t r = lo; r < hi; ++r, v = (v + 1 == dim ? 0 : v + 1)) {
+                        T value;
+                        if constexpr (std::is_same_v<T, float16_t> || std::is_same_v<T, bfloat16_t>)
+                          value = T(float(v));
+                        else
+                          value = T(v);
+                        T* row = o + r * inner;
+                        for (int64_t k = 0; k < inner; ++k) row[k] = value;
+                      }
+                    });
   });
 }
 

@@ -103,25 +103,37 @@ void binary_scalar_loop(BinaryOp op, const T* a, const T* b, void* outv, int64_t
   } else if constexpr (std::is_floating_point_v<T>) {
     for (int64_t i = 0; i < n; ++i) out[i] = scalar_binary_float<T>(op, a[i * sa], b[i * sb]);
   } else {
-    // Typical integer ops get a branch-free loop the compiler vectorizes.
+    // One loop per op with the op a compile-time constant, so the switch in
+    // scalar_binary_int folds away and the compiler vectorizes each loop.
+    auto run = [&]<BinaryOp Op>() {
+      if (!as && !bs) {
+        for (int64_t i = 0; i < n; ++i) out[i] = scalar_binary_int<T>(Op, a[i], b[i]);
+      } else if (as) {
+        const T x = a[0];
+        for (int64_t i = 0; i < n; ++i) out[i] = scalar_binary_int<T>(Op, x, b[i * sb]);
+      } else {
+        const T y = b[0];
+        for (int64_t i = 0; i < n; ++i) out[i] = scalar_binary_int<T>(Op, a[i], y);
+      }
+    };
     switch (op) {
-      case BinaryOp::kAdd:
-      case BinaryOp::kSub:
-      case BinaryOp::kMul:
-      case BinaryOp::kAnd:
-      case BinaryOp::kOr:
-      case BinaryOp::kXor:
-      case BinaryOp::kMax:
-      case BinaryOp::kMin:
-        if (!as && !bs) {
-          for (int64_t i = 0; i < n; ++i) out[i] = scalar_binary_int<T>(op, a[i], b[i]);
-          return;
-        }
-        break;
+      case BinaryOp::kAdd: return run.template operator()<BinaryOp::kAdd>();
+      case BinaryOp::kSub: return run.template operator()<BinaryOp::kSub>();
+      case BinaryOp::kMul: return run.template operator()<BinaryOp::kMul>();
+      case BinaryOp::kDiv: return run.template operator()<BinaryOp::kDiv>();
+      case BinaryOp::kRem: return run.template operator()<BinaryOp::kRem>();
+      case BinaryOp::kMax: return run.template operator()<BinaryOp::kMax>();
+      case BinaryOp::kMin: return run.template operator()<BinaryOp::kMin>();
+      case BinaryOp::kAnd: return run.template operator()<BinaryOp::kAnd>();
+      case BinaryOp::kOr: return run.template operator()<BinaryOp::kOr>();
+      case BinaryOp::kXor: return run.template operator()<BinaryOp::kXor>();
+      case BinaryOp::kShiftLeft: return run.template operator()<BinaryOp::kShiftLeft>();
+      case BinaryOp::kShiftRightLogical: return run.template operator()<BinaryOp::kShiftRightLogical>();
+      case BinaryOp::kShiftRightArithmetic:
+        return run.template operator()<BinaryOp::kShiftRightArithmetic>();
       default:
-        break;
+        for (int64_t i = 0; i < n; ++i) out[i] = scalar_binary_int<T>(op, a[i * sa], b[i * sb]);
     }
-    for (int64_t i = 0; i < n; ++i) out[i] = scalar_binary_int<T>(op, a[i * sa], b[i * sb]);
   }
 }
 

@@ -3,10 +3,11 @@
 // copied or combined with an odometer whose innermost loop is a typed,
 // contiguous-when-possible row. Gather parallelises over index positions (each
 // writes its own output rows). Scatters may hit one element many times, so
-// they parallelise over disjoint ranges of the largest operand dimension
-// instead: every thread scans all positions in order and applies the part of
-// each window that falls in its range. Each element is thus updated by one
-// thread in index order, and the result does not depend on the thread count.
+// they parallelise over disjoint ranges ("parts") of the largest operand
+// dimension instead: one pass buckets the positions by the parts their
+// windows touch, keeping position order, then each part is applied by one
+// thread. Every element is thus updated by one thread, in index order, and
+// the result does not depend on the thread count.
 #include "backend/cpu/gather_scatter.h"
 
 #include <algorithm>
@@ -296,84 +297,145 @@ void scatter_typed(const ScatterArgs& a) {
   int64_t P = 0;
   for (int64_t d = 1; d < orank; ++d)
     if (os[size_t(d)] > os[size_t(P)]) P = d;
+  const int64_t extent = orank ? os[size_t(P)] : 1;
   int64_t parts = 1;
-  if (orank > 0 && NB * wnum >= (int64_t(1) << 15))
-    parts = std::min<int64_t>(num_threads(), os[size_t(P)]);
+  if (orank > 0 && num_threads() > 1 && NB * wnum >= (int64_t(1) << 15))
+    parts = std::min<int64_t>(extent, 8 * int64_t(num_threads()));
+  auto part_lo = [&](int64_t p) { return extent * p / parts; };
+
+  // Where a position's window starts along P (clamped; exact for in-bounds windows).
+  auto start_along_p = [&](int64_t g, const std::vector<int64_t>& gm) -> int64_t {
+    if (orank == 0) return 0;
+    if (batch_dim_of[size_t(P)] >= 0) return gm[size_t(batch_dim_of[size_t(P)])];
+    for (int64_t k = 0; k < K; ++k)
+      if (a.scatter_dims_to_operand_dims[size_t(k)] == P)
+        return std::clamp<int64_t>(load_index(a.index_dtype, a.indices, g * K + k), 0,
+                                   std::max<int64_t>(0, extent - wsize[size_t(P)]));
+    return 0;
+  };
 
   T* out = static_cast<T*>(a.out);
   const T* upd = static_cast<const T*>(a.updates);
-  auto run = [&](int64_t lo_p, int64_t hi_p) {
-    std::vector<int64_t> gm(size_t(nb_rank), 0), start(size_t(orank), 0);
-    std::vector<WinDim> dims(static_cast<size_t>(orank));
-    const int64_t row_bytes = orank ? wsize[size_t(orank - 1)] * int64_t(sizeof(T)) : int64_t(sizeof(T));
-    for (int64_t g = 0; g < NB; ++g) {
-      if (K > 0 && g + kPrefetchAhead < NB) {
-        int64_t p_off = 0;
-        bool mine = true;  // only rows this thread owns: others' would bounce between caches
-        for (int64_t k = 0; k < K; ++k) {
-          int64_t d = a.scatter_dims_to_operand_dims[size_t(k)];
-          int64_t s = std::clamp<int64_t>(load_index(a.index_dtype, a.indices, (g + kPrefetchAhead) * K + k), 0,
-                                          std::max<int64_t>(0, os[size_t(d)] - wsize[size_t(d)]));
-          if (d == P) mine = s + wsize[size_t(d)] > lo_p && s < hi_p;
-          p_off += s * ost[size_t(d)];
-        }
-        if (mine) prefetch_bytes(out + p_off, row_bytes, 1);
+  const int64_t row_bytes = orank ? wsize[size_t(orank - 1)] * int64_t(sizeof(T)) : int64_t(sizeof(T));
+  // Random rows miss the cache: start fetching the window of a later position.
+  auto prefetch = [&](int64_t g) {
+    int64_t p_off = 0;
+    for (int64_t k = 0; k < K; ++k) {
+      int64_t d = a.scatter_dims_to_operand_dims[size_t(k)];
+      p_off += std::clamp<int64_t>(load_index(a.index_dtype, a.indices, g * K + k), 0,
+                                   std::max<int64_t>(0, os[size_t(d)] - wsize[size_t(d)])) * ost[size_t(d)];
+    }
+    prefetch_bytes(out + p_off, row_bytes, 1);
+  };
+  // Applies the part of position g's window that lies in [lo_p, hi_p) along P.
+  auto apply = [&](int64_t g, const std::vector<int64_t>& gm, int64_t lo_p, int64_t hi_p,
+                   std::vector<int64_t>& start, std::vector<WinDim>& dims) {
+    std::fill(start.begin(), start.end(), 0);
+    for (int64_t k = 0; k < K; ++k) {
+      int64_t d = a.scatter_dims_to_operand_dims[size_t(k)];
+      int64_t s = load_index(a.index_dtype, a.indices, g * K + k);
+      int64_t hi = os[size_t(d)] - wsize[size_t(d)];
+      if (s < 0 || s > hi) {
+        if (!a.clip) return;  // the whole window is dropped
+        s = std::clamp<int64_t>(s, 0, std::max<int64_t>(0, hi));
       }
-      std::fill(start.begin(), start.end(), 0);
-      bool skip = false;
-      for (int64_t k = 0; k < K; ++k) {
-        int64_t d = a.scatter_dims_to_operand_dims[size_t(k)];
-        int64_t s = load_index(a.index_dtype, a.indices, g * K + k);
-        int64_t hi = os[size_t(d)] - wsize[size_t(d)];
-        if (s < 0 || s > hi) {
-          if (!a.clip) skip = true;
-          s = std::clamp<int64_t>(s, 0, std::max<int64_t>(0, hi));
-        }
-        start[size_t(d)] = s;
+      start[size_t(d)] = s;
+    }
+    int64_t u_off = 0;
+    for (int64_t k = 0; k < nb_rank; ++k) u_off += gm[size_t(k)] * upd_batch_stride[size_t(k)];
+    for (int64_t d = 0; d < orank; ++d)
+      if (batch_dim_of[size_t(d)] >= 0) start[size_t(d)] = gm[size_t(batch_dim_of[size_t(d)])];
+    int64_t first = orank ? std::max(start[size_t(P)], lo_p) : 0;
+    int64_t last = orank ? std::min(start[size_t(P)] + wsize[size_t(P)], hi_p) : 1;
+    if (first >= last) return;
+    int64_t o_off = 0;
+    size_t nd = 0;  // the window's dims of size > 1 (size-1 dims would cost odometer steps)
+    for (int64_t d = 0; d < orank; ++d) {
+      int64_t n = wsize[size_t(d)], s = start[size_t(d)];
+      if (d == P) {
+        u_off += (first - s) * wstride[size_t(d)];
+        n = last - first;
+        s = first;
       }
-      if (!skip) {
-        int64_t u_off = 0;
-        for (int64_t k = 0; k < nb_rank; ++k) u_off += gm[size_t(k)] * upd_batch_stride[size_t(k)];
-        for (int64_t d = 0; d < orank; ++d)
-          if (batch_dim_of[size_t(d)] >= 0) start[size_t(d)] = gm[size_t(batch_dim_of[size_t(d)])];
-        int64_t first = orank ? std::max(start[size_t(P)], lo_p) : 0;
-        int64_t last = orank ? std::min(start[size_t(P)] + wsize[size_t(P)], hi_p) : 1;
-        if (first < last) {
-          int64_t o_off = 0;
-          size_t nd = 0;  // the window's dims of size > 1 (size-1 dims cost an odometer step)
-          for (int64_t d = 0; d < orank; ++d) {
-            int64_t n = wsize[size_t(d)], s = start[size_t(d)];
-            if (d == P) {
-              u_off += (first - s) * wstride[size_t(d)];
-              n = last - first;
-              s = first;
-            }
-            o_off += s * ost[size_t(d)];
-            if (n > 1) dims[nd++] = {n, ost[size_t(d)], wstride[size_t(d)]};
-          }
-          for_each_row(std::span<const WinDim>(dims.data(), nd), o_off, u_off, [&](int64_t oa, int64_t ua, int64_t n, int64_t os_, int64_t us_) {
-            T* __restrict o = out + oa;  // the result is a fresh buffer: never the updates
-            const T* __restrict u = upd + ua;
-            if (os_ == 1 && us_ == 1) {
-              for (int64_t i = 0; i < n; ++i) o[i] = combine<OP, T>(o[i], u[i]);
-            } else {
-              for (int64_t i = 0; i < n; ++i) o[i * os_] = combine<OP, T>(o[i * os_], u[i * us_]);
-            }
-          });
-        }
-      }
-      for (int64_t k = nb_rank - 1; k >= 0; --k) {
-        if (++gm[size_t(k)] < is[size_t(k)]) break;
-        gm[size_t(k)] = 0;
-      }
+      o_off += s * ost[size_t(d)];
+      if (n > 1) dims[nd++] = {n, ost[size_t(d)], wstride[size_t(d)]};
+    }
+    for_each_row(std::span<const WinDim>(dims.data(), nd), o_off, u_off,
+                 [&](int64_t oa, int64_t ua, int64_t n, int64_t os_, int64_t us_) {
+                   T* __restrict o = out + oa;  // the result is a fresh buffer, never the updates
+                   const T* __restrict u = upd + ua;
+                   if (os_ == 1 && us_ == 1) {
+                     for (int64_t i = 0; i < n; ++i) o[i] = combine<OP, T>(o[i], u[i]);
+                   } else {
+                     for (int64_t i = 0; i < n; ++i) o[i * os_] = combine<OP, T>(o[i * os_], u[i * us_]);
+                   }
+                 });
+  };
+  auto next = [&](std::vector<int64_t>& gm) {
+    for (int64_t k = nb_rank - 1; k >= 0; --k) {
+      if (++gm[size_t(k)] < is[size_t(k)]) break;
+      gm[size_t(k)] = 0;
     }
   };
+
+  std::vector<int64_t> gm(size_t(nb_rank), 0), start(size_t(orank), 0);
+  std::vector<WinDim> dims(static_cast<size_t>(orank));
   if (parts <= 1) {
-    run(0, orank ? os[size_t(P)] : 1);
+    for (int64_t g = 0; g < NB; ++g) {
+      if (K > 0 && g + kPrefetchAhead < NB) prefetch(g + kPrefetchAhead);
+      apply(g, gm, 0, extent, start, dims);
+      next(gm);
+    }
     return;
   }
-  const int64_t extent = os[size_t(P)];
-  parallel_for(parts, [&](int64_t p) { run(extent * p / parts, extent * (p + 1) / parts); });
+  // Bucket the positions by the parts their windows touch (in position
+  // order), then let the pool take parts one by one.
+  std::vector<std::vector<int64_t>> lists(static_cast<size_t>(parts));
+  for (auto& l : lists) l.reserve(size_t(NB / parts + NB / (4 * parts) + 16));
+  std::vector<int64_t> bounds(size_t(parts + 1));
+  for (int64_t p = 0; p <= parts; ++p) bounds[size_t(p)] = part_lo(p);
+  const double inv = double(parts) / double(extent);  // a first guess of the part, fixed up below
+  const int64_t wp = std::max<int64_t>(wsize[size_t(P)], 1);
+  for (int64_t g = 0; g < NB; ++g) {
+    int64_t s = start_along_p(g, gm), e = s + wp - 1;
+    int64_t p = std::min<int64_t>(parts - 1, int64_t(double(s) * inv));
+    while (p > 0 && bounds[size_t(p)] > s) --p;
+    while (bounds[size_t(p + 1)] <= s) ++p;
+    for (; p < parts && bounds[size_t(p)] <= e; ++p) lists[size_t(p)].push_back(g);
+    if (nb_rank > 1) next(gm);
+    else if (nb_rank == 1) gm[0] = g + 1;
+  }
+  // A part's positions are scattered over the updates too: fetch those rows ahead as well.
+  auto upd_offset = [&](int64_t g) {
+    if (nb_rank == 1) return g * upd_batch_stride[0];
+    int64_t off = 0;
+    for (int64_t k = nb_rank - 1; k >= 0; --k) {
+      off += (g % is[size_t(k)]) * upd_batch_stride[size_t(k)];
+      g /= is[size_t(k)];
+    }
+    return off;
+  };
+  parallel_for(parts, [&](int64_t p) {
+    std::vector<int64_t> pgm(size_t(nb_rank), 0), pstart(size_t(orank), 0);
+    std::vector<WinDim> pdims(static_cast<size_t>(orank));
+    const std::vector<int64_t>& list = lists[size_t(p)];
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (i + kPrefetchAhead < list.size()) {
+        if (K > 0) prefetch(list[i + kPrefetchAhead]);
+        prefetch_bytes(upd + upd_offset(list[i + kPrefetchAhead]), row_bytes, 0);
+      }
+      int64_t g = list[i], rem = g;
+      if (nb_rank == 1) {
+        pgm[0] = g;
+      } else {
+        for (int64_t k = nb_rank - 1; k >= 0; --k) {
+          pgm[size_t(k)] = rem % is[size_t(k)];
+          rem /= is[size_t(k)];
+        }
+      }
+      apply(g, pgm, part_lo(p), part_lo(p + 1), pstart, pdims);
+    }
+  });
 }
 
 }  // namespace

@@ -48,8 +48,8 @@ struct ScatterArgs {
 };
 /// Applies the updates to `out` in the row-major order of the scatter
 /// positions. Parallel over disjoint ranges of one operand dimension, each
-/// range owned by one thread that applies its share in that same order, so
-/// the result is the same for any thread count.
+/// range applied by one thread in that same order, so the result is the same
+/// for any thread count.
 void scatter(ScatterOp op, const ScatterArgs& a);
 
 /// An index element as int64 (unsigned values above INT64_MAX saturate).

@@ -98,7 +98,7 @@ struct Acc<bool> {
 template <class T>
 void portable_gemm(int64_t batch, int64_t m, int64_t n, int64_t k, const T* a, int64_t lda,
                    int64_t sa, bool ta, const T* b, int64_t ldb, int64_t sb, bool tb, T* c,
-                   int64_t ldc, int64_t sc) {
+                   int64_t ldc, int64_t sc, bool accumulate) {
   using A = typename Acc<T>::type;
   int64_t work = std::max<int64_t>(1, n * k);
   int64_t grain = std::max<int64_t>(1, (1 << 15) / work);
@@ -109,7 +109,8 @@ void portable_gemm(int64_t batch, int64_t m, int64_t n, int64_t k, const T* a, i
       int64_t bi = r / m, i = r % m;
       const T* ab = a + bi * sa;
       const T* bb = b + bi * sb;
-      std::fill(row.begin(), row.end(), A(0));
+      T* cr = c + bi * sc + i * ldc;
+      for (int64_t j = 0; j < n; ++j) row[size_t(j)] = accumulate ? A(cr[j]) : A(0);
       for (int64_t p = 0; p < k; ++p) {
         A av = A(ta ? ab[p * lda + i] : ab[i * lda + p]);
         if constexpr (std::is_same_v<T, bool>) {
@@ -125,7 +126,6 @@ void portable_gemm(int64_t batch, int64_t m, int64_t n, int64_t k, const T* a, i
             for (int64_t j = 0; j < n; ++j) row[size_t(j)] += av * A(bb[p * ldb + j]);
         }
       }
-      T* cr = c + bi * sc + i * ldc;
       for (int64_t j = 0; j < n; ++j) cr[j] = T(row[size_t(j)]);
     }
   });
@@ -142,19 +142,21 @@ void set_openblas_threads(int n) {
 // One float32/float64 product on a library, which uses the thread count
 // set for the calling thread.
 void library_gemm(DType dt, GemmLibrary lib, int64_t m, int64_t n, int64_t k, const void* a,
-                  int64_t lda, bool ta, const void* b, int64_t ldb, bool tb, void* c, int64_t ldc) {
+                  int64_t lda, bool ta, const void* b, int64_t ldb, bool tb, void* c, int64_t ldc,
+                  bool accumulate) {
+  const double beta = accumulate ? 1.0 : 0.0;
   auto t = [](bool tr) { return tr ? CblasTrans : CblasNoTrans; };
   if (dt == float64) {
     cblas_dgemm(CblasRowMajor, t(ta), t(tb), blasint(m), blasint(n), blasint(k), 1.0,
                 static_cast<const double*>(a), blasint(lda), static_cast<const double*>(b),
-                blasint(ldb), 0.0, static_cast<double*>(c), blasint(ldc));
+                blasint(ldb), beta, static_cast<double*>(c), blasint(ldc));
   } else if (lib == GemmLibrary::kOneDnn) {
     dnnl_sgemm(ta ? 'T' : 'N', tb ? 'T' : 'N', m, n, k, 1.f, static_cast<const float*>(a), lda,
-               static_cast<const float*>(b), ldb, 0.f, static_cast<float*>(c), ldc);
+               static_cast<const float*>(b), ldb, float(beta), static_cast<float*>(c), ldc);
   } else {
     cblas_sgemm(CblasRowMajor, t(ta), t(tb), blasint(m), blasint(n), blasint(k), 1.f,
                 static_cast<const float*>(a), blasint(lda), static_cast<const float*>(b),
-                blasint(ldb), 0.f, static_cast<float*>(c), blasint(ldc));
+                blasint(ldb), float(beta), static_cast<float*>(c), blasint(ldc));
   }
 }
 
@@ -164,14 +166,14 @@ void library_gemm(DType dt, GemmLibrary lib, int64_t m, int64_t n, int64_t k, co
 // any thread count.
 void float_gemm(DType dt, GemmLibrary lib, int64_t batch, int64_t m, int64_t n, int64_t k,
                 const char* a, int64_t lda, int64_t sa, bool ta, const char* b, int64_t ldb,
-                int64_t sb, bool tb, char* c, int64_t ldc, int64_t sc) {
+                int64_t sb, bool tb, char* c, int64_t ldc, int64_t sc, bool accumulate) {
   const int64_t es = dt.itemsize();
   const double per_call = 2.0 * double(m) * double(n) * double(k);
   if (per_call >= kParallelFlops || batch == 1) {
     sync_library_threads(per_call);
     for (int64_t bi = 0; bi < batch; ++bi)
       library_gemm(dt, lib, m, n, k, a + bi * sa * es, lda, ta, b + bi * sb * es, ldb, tb,
-                   c + bi * sc * es, ldc);
+                   c + bi * sc * es, ldc, accumulate);
     return;
   }
   set_openblas_threads(1);
@@ -180,7 +182,7 @@ void float_gemm(DType dt, GemmLibrary lib, int64_t batch, int64_t m, int64_t n, 
     set_omp_threads(1);
     for (int64_t bi = lo; bi < hi; ++bi)
       library_gemm(dt, lib, m, n, k, a + bi * sa * es, lda, ta, b + bi * sb * es, ldb, tb,
-                   c + bi * sc * es, ldc);
+                   c + bi * sc * es, ldc, accumulate);
   });
 }
 
@@ -206,10 +208,12 @@ DType accumulation_dtype(DType in, DType out) {
 
 void gemm(DType dt, int64_t batch, int64_t m, int64_t n, int64_t k, const void* a, int64_t lda,
           int64_t stride_a, bool trans_a, const void* b, int64_t ldb, int64_t stride_b,
-          bool trans_b, void* c, int64_t ldc, int64_t stride_c, GemmLibrary library) {
+          bool trans_b, void* c, int64_t ldc, int64_t stride_c, bool accumulate,
+          GemmLibrary library) {
   if (batch <= 0 || m <= 0 || n <= 0) return;
   int es = dt.itemsize();
   if (k <= 0) {
+    if (accumulate) return;
     for (int64_t bi = 0; bi < batch; ++bi)
       for (int64_t i = 0; i < m; ++i)
         std::memset(static_cast<char*>(c) + (bi * stride_c + i * ldc) * es, 0, size_t(n * es));
@@ -222,14 +226,14 @@ void gemm(DType dt, int64_t batch, int64_t m, int64_t n, int64_t k, const void* 
     std::call_once(g_blas_once, fix_openblas_core);
     float_gemm(dt, choose(dt, library), batch, m, n, k, static_cast<const char*>(a), lda, stride_a,
                trans_a, static_cast<const char*>(b), ldb, stride_b, trans_b, static_cast<char*>(c),
-               ldc, stride_c);
+               ldc, stride_c, accumulate);
     return;
   }
   dispatch_dtype(dt, [&]<class T>() {
     if constexpr (std::is_integral_v<T>) {
       portable_gemm<T>(batch, m, n, k, static_cast<const T*>(a), lda, stride_a, trans_a,
                        static_cast<const T*>(b), ldb, stride_b, trans_b, static_cast<T*>(c), ldc,
-                       stride_c);
+                       stride_c, accumulate);
     }
   });
 }

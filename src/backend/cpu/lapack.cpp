@@ -45,8 +45,8 @@ lapack_int syevd(float* a, lapack_int n, char uplo, float* w) {
 lapack_int syevd(double* a, lapack_int n, char uplo, double* w) {
   return LAPACKE_dsyevd(LAPACK_ROW_MAJOR, 'V', uplo, n, a, n, w);
 }
-lapack_int gesdd(char job, float* a, lapack_int m, lapack_int n, float* s, float* u,
-                 lapack_int ldu, float* vt, lapack_int ldvt) {
+lapack_int gesdd(char job, float* a, lapack_int m, lapack_int n, float* s, float* u, lapack_int ldu,
+                 float* vt, lapack_int ldvt) {
   return LAPACKE_sgesdd(LAPACK_ROW_MAJOR, job, m, n, a, n, s, u, ldu, vt, ldvt);
 }
 lapack_int gesdd(char job, double* a, lapack_int m, lapack_int n, double* s, double* u,
@@ -77,8 +77,10 @@ void set_eye(T* out, int64_t rows, int64_t cols) {
 // Runs f<float> or f<double>.
 template <class F>
 void by_float(DType dt, F&& f) {
-  if (dt == float32) f.template operator()<float>();
-  else f.template operator()<double>();
+  if (dt == float32)
+    f.template operator()<float>();
+  else
+    f.template operator()<double>();
 }
 
 }  // namespace
@@ -167,7 +169,8 @@ void qr(DType dt, const void* a, void* q_out, void* r_out, int64_t batch, int64_
       std::copy(src + b * m * n, src + (b + 1) * m * n, work.begin());
       lapack_int info = geqrf(work.data(), lapack_int(m), lapack_int(n), tau.data());
       for (int64_t i = 0; i < rr; ++i)
-        for (int64_t j = 0; j < n; ++j) r[i * n + j] = i <= j && i < m ? work[size_t(i * n + j)] : T(0);
+        for (int64_t j = 0; j < n; ++j)
+          r[i * n + j] = i <= j && i < m ? work[size_t(i * n + j)] : T(0);
       // The reflectors sit below the diagonal of the first k columns.
       std::fill(q, q + m * qc, T(0));
       for (int64_t i = 0; i < m; ++i)

@@ -68,12 +68,12 @@ uint64_t total_order_key(T v) {
 }
 
 // Fills keys[j] (j < n) with the sort keys of a strided row.
-void row_keys(DType dt, const void* base, int64_t start, int64_t stride, int64_t n, uint64_t* keys,
-              bool total_order = false) {
+void row_keys(DType dt, const void* base, int64_t start, int64_t stride, int64_t n,
+              uint64_t* keys) {
   dispatch_dtype(dt, [&]<class T>() {
     const T* x = static_cast<const T*>(base) + start;
     for (int64_t j = 0; j < n; ++j)
-      keys[j] = total_order ? total_order_key(x[j * stride]) : sort_key(x[j * stride]);
+      keys[j] = sort_key(x[j * stride]);
   });
 }
 
@@ -103,7 +103,8 @@ Item<K>* radix_sort(Item<K>* a, Item<K>* tmp, int64_t n) {
   std::vector<int64_t> hist(kPasses * kBuckets, 0);
   for (int64_t i = 0; i < n; ++i) {
     K k = a[i].key;
-    for (int p = 0; p < kPasses; ++p) ++hist[size_t(p) * kBuckets + size_t((k >> (kBits * p)) & kMask)];
+    for (int p = 0; p < kPasses; ++p)
+      ++hist[size_t(p) * kBuckets + size_t((k >> (kBits * p)) & kMask)];
   }
   Item<K>* src = a;
   Item<K>* dst = tmp;
@@ -146,7 +147,9 @@ void radix_row(DType dt, const void* base, int64_t start, int64_t stride, int64_
       uint32_t payload = uint32_t(j);
       if constexpr (sizeof(T) <= 4) {
         if (carry_bits) {
-          std::conditional_t<sizeof(T) == 1, uint8_t, std::conditional_t<sizeof(T) == 2, uint16_t, uint32_t>> bits;
+          std::conditional_t<sizeof(T) == 1, uint8_t,
+                             std::conditional_t<sizeof(T) == 2, uint16_t, uint32_t>>
+              bits;
           std::memcpy(&bits, &v, sizeof(T));
           payload = bits;
         }
@@ -162,7 +165,8 @@ void radix_row(DType dt, const void* base, int64_t start, int64_t stride, int64_
       T* y = static_cast<T*>(out) + start;
       for (int64_t j = 0; j < n; ++j) {
         uint32_t bits = s[j].payload;
-        std::memcpy(static_cast<void*>(&y[j * stride]), &bits, sizeof(T));  // little-endian: the low bytes
+        std::memcpy(static_cast<void*>(&y[j * stride]), &bits,
+                    sizeof(T));  // little-endian: the low bytes
       }
     }
   });
@@ -171,18 +175,26 @@ void radix_row(DType dt, const void* base, int64_t start, int64_t stride, int64_
 // ---------------------------------------------------------------- element moves
 
 // dst[i * ds] = src[perm[i] * ss] for i < n, elements of esize bytes.
-void gather_row(const void* src, int64_t ss, void* dst, int64_t ds, const uint32_t* perm,
-                int64_t n, int esize) {
+void gather_row(const void* src, int64_t ss, void* dst, int64_t ds, const uint32_t* perm, int64_t n,
+                int esize) {
   auto run = [&]<class E>() {
     const E* s = static_cast<const E*>(src);
     E* d = static_cast<E*>(dst);
     for (int64_t i = 0; i < n; ++i) d[i * ds] = s[int64_t(perm[i]) * ss];
   };
   switch (esize) {
-    case 1: run.template operator()<uint8_t>(); break;
-    case 2: run.template operator()<uint16_t>(); break;
-    case 4: run.template operator()<uint32_t>(); break;
-    default: run.template operator()<uint64_t>(); break;
+    case 1:
+      run.template operator()<uint8_t>();
+      break;
+    case 2:
+      run.template operator()<uint16_t>();
+      break;
+    case 4:
+      run.template operator()<uint32_t>();
+      break;
+    default:
+      run.template operator()<uint64_t>();
+      break;
   }
 }
 
@@ -191,8 +203,8 @@ void gather_row(const void* src, int64_t ss, void* dst, int64_t ds, const uint32
 /// Sorts the operands (each an [outer, n, inner] array of dts[i]) along the
 /// middle axis by the first num_keys of them, lexicographically and stably,
 /// writing every operand permuted to out[i].
-void sort(std::span<const DType> dts, std::span<const void* const> in,
-          std::span<void* const> out, int64_t outer, int64_t n, int64_t inner, int num_keys) {
+void sort(std::span<const DType> dts, std::span<const void* const> in, std::span<void* const> out,
+          int64_t outer, int64_t n, int64_t inner, int num_keys) {
   int64_t rows = outer * inner;
   if (rows == 0 || n == 0) return;
   // Rows per task: enough work per task to pay for scheduling.
@@ -211,16 +223,25 @@ void sort(std::span<const DType> dts, std::span<const void* const> in,
           radix_row<K>(dts[0], in[0], start, inner, n, carry_bits, out[0], perm.data(), scratch);
         };
         switch (key_bytes(dts[0])) {
-          case 1: run.template operator()<uint8_t>(); break;
-          case 2: run.template operator()<uint16_t>(); break;
-          case 4: run.template operator()<uint32_t>(); break;
-          default: run.template operator()<uint64_t>(); break;
+          case 1:
+            run.template operator()<uint8_t>();
+            break;
+          case 2:
+            run.template operator()<uint16_t>();
+            break;
+          case 4:
+            run.template operator()<uint32_t>();
+            break;
+          default:
+            run.template operator()<uint64_t>();
+            break;
         }
         if (carry_bits) continue;
       } else {
         keys.resize(size_t(n) * size_t(num_keys));
         for (int k = 0; k < num_keys; ++k)
-          row_keys(dts[size_t(k)], in[size_t(k)], start, inner, n, keys.data() + size_t(k) * size_t(n));
+          row_keys(dts[size_t(k)], in[size_t(k)], start, inner, n,
+                   keys.data() + size_t(k) * size_t(n));
         std::iota(perm.begin(), perm.end(), 0u);
         const uint64_t* kd = keys.data();
         std::stable_sort(perm.begin(), perm.end(), [&](uint32_t a, uint32_t b) {
@@ -275,8 +296,10 @@ void top_k(DType dt, const void* x, void* values, void* indices, int64_t rows, i
           }
         } else {
           for (int64_t j = 0; j < n; ++j) e.push_back({total_order_key(row[j]), uint32_t(j)});
-          if (k < n) std::partial_sort(e.begin(), e.begin() + k, e.end(), before);
-          else std::sort(e.begin(), e.end(), before);
+          if (k < n)
+            std::partial_sort(e.begin(), e.begin() + k, e.end(), before);
+          else
+            std::sort(e.begin(), e.end(), before);
         }
       });
       std::vector<uint32_t> order(static_cast<size_t>(k));

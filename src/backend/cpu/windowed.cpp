@@ -22,8 +22,7 @@ namespace jx::cpu {
 
 /// The window geometry of a reduce_window-like op (one entry per dimension).
 struct WindowGeometry {
-  std::vector<int64_t> in_shape, out_shape, window, strides, pad_lo, base_dilation,
-      window_dilation;
+  std::vector<int64_t> in_shape, out_shape, window, strides, pad_lo, base_dilation, window_dilation;
 };
 enum class WindowKind : uint8_t { kSum, kMax, kMin };
 enum class CumKind : uint8_t { kSum, kProd, kMax, kMin, kLogSumExp };
@@ -118,11 +117,13 @@ template <class T>
 Acc<T> window_init(WindowKind k) {
   using A = Acc<T>;
   if (k == WindowKind::kSum) return A(0);
-  if constexpr (std::is_same_v<T, bool>) return k == WindowKind::kMin;
+  if constexpr (std::is_same_v<T, bool>)
+    return k == WindowKind::kMin;
   else if constexpr (std::is_floating_point_v<A>)
     return k == WindowKind::kMax ? -std::numeric_limits<A>::infinity()
                                  : std::numeric_limits<A>::infinity();
-  else return k == WindowKind::kMax ? std::numeric_limits<A>::lowest() : std::numeric_limits<A>::max();
+  else
+    return k == WindowKind::kMax ? std::numeric_limits<A>::lowest() : std::numeric_limits<A>::max();
 }
 
 template <class T>
@@ -190,7 +191,8 @@ void select_and_scatter_add(bool is_max, DType dt, const void* source, const voi
     // Windows overlap, so the scatter runs serially (deterministic order).
     for_windows(g, taps, 0, numel(g.out_shape), [&](int64_t e, auto&& walk) {
       int64_t best = select_in_window<T>(is_max, x, walk);
-      if (best >= 0) acc[size_t(best)] = window_combine<T>(WindowKind::kSum, acc[size_t(best)], Acc<T>(s[e]));
+      if (best >= 0)
+        acc[size_t(best)] = window_combine<T>(WindowKind::kSum, acc[size_t(best)], Acc<T>(s[e]));
     });
     for (int64_t i = 0; i < n_in; ++i) o[i] = T(acc[size_t(i)]);
   });
@@ -224,17 +226,25 @@ Acc<T> cum_combine(CumKind k, Acc<T> a, Acc<T> b) {
   } else if constexpr (std::is_integral_v<A>) {
     using U = std::make_unsigned_t<A>;
     switch (k) {
-      case CumKind::kSum: return A(U(a) + U(b));
-      case CumKind::kProd: return A(U(a) * U(b));
-      case CumKind::kMax: return a > b ? a : b;
-      default: return a < b ? a : b;
+      case CumKind::kSum:
+        return A(U(a) + U(b));
+      case CumKind::kProd:
+        return A(U(a) * U(b));
+      case CumKind::kMax:
+        return a > b ? a : b;
+      default:
+        return a < b ? a : b;
     }
   } else {
     switch (k) {
-      case CumKind::kSum: return a + b;
-      case CumKind::kProd: return a * b;
-      case CumKind::kMax: return jax_max(a, b);
-      case CumKind::kMin: return jax_min(a, b);
+      case CumKind::kSum:
+        return a + b;
+      case CumKind::kProd:
+        return a * b;
+      case CumKind::kMax:
+        return jax_max(a, b);
+      case CumKind::kMin:
+        return jax_min(a, b);
       case CumKind::kLogSumExp: {
         // jnp.logaddexp: inf - inf and NaN fall back to a + b.
         A amax = jax_max(a, b), delta = a - b;
@@ -249,31 +259,35 @@ Acc<T> cum_combine(CumKind k, Acc<T> a, Acc<T> b) {
 }  // namespace
 
 /// Inclusive scan along the middle axis of [outer, n, inner] (from the end
-/// when reverse). Each result is rounded to the dtype before it feeds the next.
+/// when reverse).
 void cumulative(CumKind k, DType dt, const void* x, void* y, int64_t outer, int64_t n,
                 int64_t inner, bool reverse) {
   if (outer * n * inner == 0) return;
   dispatch_dtype(dt, [&]<class T>() {
     const T* xs = static_cast<const T*>(x);
     T* ys = static_cast<T*>(y);
-    const int64_t chunk = 1024;
+    const int64_t chunk = std::min<int64_t>(inner, 1024);
     int64_t nchunks = (inner + chunk - 1) / chunk;
-    parallel_for(outer * nchunks, [&](int64_t task) {
-      int64_t o = task / nchunks, c = task % nchunks;
-      int64_t lo = c * chunk, m = std::min(inner, lo + chunk) - lo;
-      const T* xo = xs + o * n * inner + lo;
-      T* yo = ys + o * n * inner + lo;
-      for (int64_t s = 0; s < n; ++s) {
-        int64_t r = reverse ? n - 1 - s : s;
-        const T* xr = xo + r * inner;
-        T* yr = yo + r * inner;
-        if (s == 0) {
-          for (int64_t j = 0; j < m; ++j) yr[j] = xr[j];
-          continue;
+    int64_t grain = std::max<int64_t>(1, (int64_t(1) << 14) / (n * chunk));
+    parallel_chunks(outer * nchunks, grain, [&](int64_t t0, int64_t t1) {
+      // The running values stay in Acc<T> (float for the 16-bit floats, as
+      // XLA accumulates them); each output is rounded once.
+      std::vector<Acc<T>> acc(static_cast<size_t>(chunk));
+      for (int64_t task = t0; task < t1; ++task) {
+        int64_t o = task / nchunks, c = task % nchunks;
+        int64_t lo = c * chunk, m = std::min(inner, lo + chunk) - lo;
+        const T* xo = xs + o * n * inner + lo;
+        T* yo = ys + o * n * inner + lo;
+        for (int64_t s = 0; s < n; ++s) {
+          int64_t r = reverse ? n - 1 - s : s;
+          const T* xr = xo + r * inner;
+          T* yr = yo + r * inner;
+          for (int64_t j = 0; j < m; ++j) {
+            Acc<T> v = Acc<T>(xr[j]);
+            acc[size_t(j)] = s == 0 ? v : cum_combine<T>(k, acc[size_t(j)], v);
+            yr[j] = T(acc[size_t(j)]);
+          }
         }
-        const T* prev = yo + (reverse ? r + 1 : r - 1) * inner;
-        for (int64_t j = 0; j < m; ++j)
-          yr[j] = T(cum_combine<T>(k, Acc<T>(prev[j]), Acc<T>(xr[j])));
       }
     });
   });
