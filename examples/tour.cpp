@@ -5,6 +5,15 @@
 #include <iostream>
 
 namespace np = jx::np;
+using jx::Array;
+
+namespace {
+struct Params {
+  Array w, b;
+};
+JX_TREE(Params, w, b);
+Array loss(const Params& p, const Array& x) { return np::sum(np::tanh(x * p.w + p.b)); }
+}  // namespace
 
 int main() {
   std::cout << "jx devices: ";
@@ -58,6 +67,23 @@ int main() {
   } catch (const jx::Error& e) {
     std::cout << "caught jx::Error: " << e.what() << "\n";
   }
+
+  // Transformations compose: grad of a pytree, per-example gradients with vmap,
+  // the traced IR, and jit.
+  Params p{np::array({0.5f, -1.f, 2.f}), np::zeros({3})};
+  Params g = jx::grad(loss)(p, x);
+  std::cout << "\ngrad(loss).w = " << g.w << "\n";
+  Array batch = np::reshape(np::linspace(0.0, 1.0, 6), {2, 3});
+  Array per_example = jx::vmap([&](const Array& xi) { return jx::grad(loss)(p, xi).w; })(batch);
+  std::cout << "per-example grads = " << per_example << "\n";
+  std::cout << "make_jaxpr(grad(sin(cos(x)))):\n"
+            << jx::make_jaxpr(jx::grad([](const Array& a) { return np::sin(np::cos(a)); }))(np::array(1.f))
+            << "\n";
+  auto step = jx::jit([](const Params& q, const Array& v) { return jx::grad(loss)(q, v); });
+  std::cout << "jit(grad(loss)).w = " << step(p, x).w << "\n";
+
+  // Explicit PRNG keys: the same values as jax.random.normal(jax.random.PRNGKey(0), (4,)).
+  std::cout << "random.normal(key(0), (4,)) = " << jx::random::normal(jx::random::key(0), {4}) << "\n";
 
   auto stats = jx::memory_stats();
   std::cout << "\nallocator: " << stats.bytes_in_use << " bytes in use, peak "

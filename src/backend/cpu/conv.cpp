@@ -56,6 +56,60 @@ inline void scatter_run(char* dst, const char* src, int64_t n, int64_t stride, i
   for (int64_t i = 0; i < n; ++i) std::memcpy(dst + es * i * stride, src + es * i, size_t(es));
 }
 
+// Copies lhs into the contiguous layout (N, spatial..., C) and updates g's
+// lhs strides. The copy is a transpose between C and the dim that is
+// contiguous in the source (the batch dim, in a kernel gradient); it walks
+// 16-wide tiles of that dim so that reads and writes both use whole cache
+// lines.
+std::unique_ptr<char[]> pack_channels_last(ConvGeometry& g, const char* lhs, int es) {
+  const int ns = g.spatial();
+  // Canonical dims in the destination order: N, spatial..., C.
+  std::vector<int64_t> size{g.n}, src{g.lhs_strides[0]};
+  for (int d = 0; d < ns; ++d) {
+    size.push_back(g.in[size_t(d)]);
+    src.push_back(g.lhs_strides[size_t(2 + d)]);
+  }
+  size.push_back(g.c);
+  src.push_back(g.lhs_strides[1]);
+  const size_t nd = size.size();
+  std::vector<int64_t> dst(nd);
+  int64_t total = 1;
+  for (size_t d = nd; d-- > 0;) {
+    dst[d] = total;
+    total *= size[d];
+  }
+  std::unique_ptr<char[]> out(new char[size_t(std::max<int64_t>(total, 1) * es)]);
+  // x: the dim (other than C) that is contiguous in the source, if any.
+  size_t x = nd;
+  for (size_t d = 0; d + 1 < nd; ++d)
+    if (src[d] == 1 && size[d] > 1) x = d;
+  std::vector<int64_t> shape, ss, ds;
+  for (size_t d = 0; d + 1 < nd; ++d) {
+    if (d == x) continue;
+    shape.push_back(size[d]);
+    ss.push_back(src[d]);
+    ds.push_back(dst[d]);
+  }
+  if (x < nd && size[x] % 16 == 0) {
+    shape.insert(shape.end(), {size[x] / 16, size[nd - 1], 16});
+    ss.insert(ss.end(), {16 * src[x], src[nd - 1], src[x]});
+    ds.insert(ds.end(), {16 * dst[x], dst[nd - 1], dst[x]});
+  } else {
+    if (x < nd) {
+      shape.push_back(size[x]);
+      ss.push_back(src[x]);
+      ds.push_back(dst[x]);
+    }
+    shape.push_back(size[nd - 1]);
+    ss.push_back(src[nd - 1]);
+    ds.push_back(dst[nd - 1]);
+  }
+  strided_copy(lhs, 0, ss, out.get(), 0, ds, shape, es);
+  g.lhs_strides = {dst[0], 1};
+  for (int d = 0; d < ns; ++d) g.lhs_strides.push_back(dst[size_t(1 + d)]);
+  return out;
+}
+
 // ---------------------------------------------------------------- im2col + gemm
 // For each group: patches [rows = (n, out position), cols = (window position,
 // in feature)] times the kernel as [cols, out features of the group]. The
@@ -74,27 +128,11 @@ void conv_im2col(const ConvGeometry& geo, DType dt, const char* lhs, const char*
   const int64_t rows = n_out * npos;
   if (rows == 0 || o_g == 0) return;
   // Gathering copies runs of in-features; make them contiguous first
-  // (channels last) when they are not and the input is reused enough.
+  // (channels last) when they are not.
   std::unique_ptr<char[]> packed;
   if (g.lhs_strides[1] != 1 && g.i > 1) {
-    std::vector<int64_t> shape{g.n}, src{g.lhs_strides[0]};
-    for (int d = 0; d < ns; ++d) {
-      shape.push_back(g.in[size_t(d)]);
-      src.push_back(g.lhs_strides[size_t(2 + d)]);
-    }
-    shape.push_back(g.c);
-    src.push_back(g.lhs_strides[1]);
-    std::vector<int64_t> dst(shape.size());
-    int64_t acc = 1;
-    for (size_t d = shape.size(); d-- > 0;) {
-      dst[d] = acc;
-      acc *= shape[d];
-    }
-    packed.reset(new char[size_t(std::max<int64_t>(acc, 1) * es)]);
-    strided_copy(lhs, 0, src, packed.get(), 0, dst, shape, es);
+    packed = pack_channels_last(g, lhs, es);
     lhs = packed.get();
-    g.lhs_strides = {dst[0], 1};
-    for (int d = 0; d < ns; ++d) g.lhs_strides.push_back(dst[size_t(1 + d)]);
   }
   std::vector<int64_t> win_strides(static_cast<size_t>(ns)), pos_strides(static_cast<size_t>(ns));
   int64_t aw = 1, ap = 1;
