@@ -28,3 +28,15 @@
 #if __has_include("jx/lax_linalg.h")
 #include "jx/lax_linalg.h"
 #endif
+#if __has_include("jx/numpy_indexing.h")
+#include "jx/numpy_indexing.h"
+#endif
+#if __has_include("jx/numpy_sort.h")
+#include "jx/numpy_sort.h"
+#endif
+#if __has_include("jx/numpy_linalg.h")
+#include "jx/numpy_linalg.h"
+#endif
+#if __has_include("jx/numpy_contract.h")
+#include "jx/numpy_contract.h"
+#endif

@@ -74,6 +74,18 @@ auto pick_rebuilt(const Tuple& args, std::span<const Array> leaves) {
   return std::make_tuple(std::get<I>(rebuilt)...);
 }
 
+// f as a function of the leaves of `args`: rebuilds the arguments (structure
+// and static values from `args`), calls f, records the result in `proto` (for
+// its structure) and returns the result's leaves.
+template <class F, class Tuple, class R>
+FlatFn flat_fn(const F& f, const Tuple& args, std::shared_ptr<std::optional<R>> proto) {
+  return [&f, &args, proto](std::span<const Array> leaves) {
+    R r = std::apply(f, tree::unflatten_like(args, leaves));
+    proto->emplace(r);
+    return tree::leaves(r);
+  };
+}
+
 inline void check_float_leaves(std::string_view op, std::span<const Array> leaves) {
   for (const Array& x : leaves)
     if (!x.dtype().is_floating())
@@ -203,12 +215,7 @@ auto vjp(F f, const Args&... args) {
   std::vector<Array> primals = tree::leaves(tup);
   using R = detail::Decay<decltype(std::apply(f, tup))>;
   auto proto = std::make_shared<std::optional<R>>();
-  FlatFn flat = [&f, &tup, proto](std::span<const Array> leaves) {
-    auto call = tree::unflatten_like(tup, leaves);
-    R r = std::apply(f, call);
-    proto->emplace(r);
-    return tree::leaves(r);
-  };
+  FlatFn flat = detail::flat_fn(f, tup, proto);
   auto [outs, pullback] = vjp_flat(flat, primals);
   R out = tree::unflatten_like(**proto, outs);
   auto fn = [pullback, tup](const R& ct) {
@@ -226,12 +233,7 @@ auto linearize(F f, const Args&... args) {
   std::vector<Array> primals = tree::leaves(tup);
   using R = detail::Decay<decltype(std::apply(f, tup))>;
   auto proto = std::make_shared<std::optional<R>>();
-  FlatFn flat = [&f, &tup, proto](std::span<const Array> leaves) {
-    auto call = tree::unflatten_like(tup, leaves);
-    R r = std::apply(f, call);
-    proto->emplace(r);
-    return tree::leaves(r);
-  };
+  FlatFn flat = detail::flat_fn(f, tup, proto);
   auto [outs, lin] = linearize_flat(flat, primals);
   R out = tree::unflatten_like(**proto, outs);
   auto shared = std::make_shared<LinearFn>(std::move(lin));

@@ -65,6 +65,20 @@ Array argsort(const Array& x, std::optional<int> axis, bool stable, bool descend
   return lax::sub(n1, lax::rev(idx, {ax}));
 }
 
+Array lexsort(const std::vector<Array>& keys, int axis, Loc loc) {
+  CallSite site(loc);
+  if (keys.empty()) throw_error("lexsort", "needs at least one key");
+  for (const Array& k : keys)
+    if (!(k.shape() == keys[0].shape()))
+      throw_error("lexsort", "all keys must have one shape, got " + keys[0].shape().str() +
+                                 " and " + k.shape().str());
+  if (keys[0].ndim() == 0) throw_error("lexsort", "keys must have at least one dimension");
+  int ax = canonical_axis("lexsort", axis, keys[0].ndim());
+  std::vector<Array> ops(keys.rbegin(), keys.rend());  // the last key is primary
+  ops.push_back(index_iota(keys[0], ax));
+  return lax::sort(ops, ax, true, int64_t(keys.size())).back();
+}
+
 Array searchsorted(const Array& a, const ArrayLike& v, std::string_view side, Loc loc) {
   CallSite site(loc);
   if (a.ndim() != 1)
@@ -98,6 +112,17 @@ Array cumsum(const Array& x, std::optional<int> axis, std::optional<DType> dtype
 Array cumprod(const Array& x, std::optional<int> axis, std::optional<DType> dtype, Loc loc) {
   CallSite site(loc);
   return cumulative("cumprod", x, axis, dtype, false);
+}
+
+Array nancumsum(const Array& x, std::optional<int> axis, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  Array y = x.dtype().is_floating() ? select(lax::ne(x, x), full_like_value(x, 0), x) : x;
+  return cumulative("nancumsum", y, axis, dtype, true);
+}
+Array nancumprod(const Array& x, std::optional<int> axis, std::optional<DType> dtype, Loc loc) {
+  CallSite site(loc);
+  Array y = x.dtype().is_floating() ? select(lax::ne(x, x), full_like_value(x, 1), x) : x;
+  return cumulative("nancumprod", y, axis, dtype, false);
 }
 
 Array diff(const Array& x, int n, int axis, Loc loc) {

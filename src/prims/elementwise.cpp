@@ -234,9 +234,10 @@ Array binary_tangent(BinaryOp op, const Array& tx, const Array& ty, const Array&
           term(ty, [&](const Array& t) { return l::mul(t, l::div(l::neg(x), denom)); }));
     }
     case BinaryOp::kNextafter:
-      // As JAX: no rule. Its derivative in x is 1 almost everywhere, so a zero
-      // tangent would be a wrong answer.
-      throw_error("nextafter", "differentiation (jvp) of nextafter is not implemented");
+      // JAX has no rule. nextafter(x, y) moves x by one ulp, so its derivative
+      // is 1 in x and 0 in y almost everywhere (this is what lets
+      // round-to-odd arithmetic, as in random.uniform's bounds, differentiate).
+      return tx.defined() ? tx : Array();
     default: return Array();  // bitwise ops, shifts and comparisons: piecewise constant
   }
 }

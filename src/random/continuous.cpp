@@ -4,6 +4,7 @@
 // step so that the same key gives the same values.
 #include <cmath>
 
+#include "jx/transforms_flat.h"
 #include "random/random_internal.h"
 
 namespace jx::random {
@@ -236,8 +237,9 @@ Array truncated_normal(const Array& key, const ArrayLike& lower, const ArrayLike
   Array u = uniform_impl(key, out, dtype, bcast(erf_scaled(lo), out), bcast(erf_scaled(hi), out));
   Array z = lax::mul(full(dtype, out, std::sqrt(2.0)), lax::erf_inv(u));
   // Clamp to the open interval (lower, upper): rounding may land on a bound.
-  Array lo_in = lax::nextafter(bcast(lo, out), full(dtype, out, INFINITY));
-  Array hi_in = lax::nextafter(bcast(hi, out), full(dtype, out, -INFINITY));
+  // As JAX, the clamp bounds carry no gradient.
+  Array lo_in = lax::nextafter(bcast(stop_gradient(lo), out), full(dtype, out, INFINITY));
+  Array hi_in = lax::nextafter(bcast(stop_gradient(hi), out), full(dtype, out, -INFINITY));
   return lax::min(lax::max(z, lo_in), hi_in);
 }
 

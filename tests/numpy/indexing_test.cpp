@@ -13,6 +13,7 @@
 #include <random>
 
 #include "jx/check_grads.h"
+#include "jx/jit.h"
 #include "jx/numpy_indexing.h"
 #include "jx/transforms_flat.h"
 #include "test_util.h"
@@ -443,6 +444,25 @@ TEST(At, VmapMatchesLoop) {
       for (size_t o = 0; o < 3; ++o) expect_identical(np::index(got[o], k), want[o], "output " + std::to_string(o));
     }
   }
+}
+
+TEST(At, UnderJitMatchesEager) {
+  std::mt19937 rng(6);
+  Array x = random_real(jx::float32, {5, 2}, rng);
+  Array i = ints({0, 4, -1, 2});
+  Array v = random_real(jx::float32, {4, 2}, rng);
+  auto f = [](const Array& x, const Array& i, const Array& v) {
+    return std::tuple{x.at(i).add(v), np::take(x, i, 0), np::index(x, i, np::slice(np::none, np::none, -1)),
+                      np::nonzero(x, {.size = 3})[0]};
+  };
+  auto got = jx::jit(f)(x, i, v);
+  auto want = f(x, i, v);
+  expect_identical(std::get<0>(got), std::get<0>(want), "at.add");
+  expect_identical(std::get<1>(got), std::get<1>(want), "take");
+  expect_identical(std::get<2>(got), std::get<2>(want), "index");
+  expect_identical(std::get<3>(got), std::get<3>(want), "nonzero");
+  expect_has(error_of([&] { jx::jit([](const Array& x) { return np::nonzero(x)[0]; })(x); }),
+             "[nonzero] the shape of the result depends on the values");
 }
 
 }  // namespace

@@ -66,6 +66,19 @@ TEST(SortNp, SortAndArgsort) {
       << m;
 }
 
+TEST(SortNp, LexsortAndNanCumulative) {
+  // np.lexsort((b, a)): a primary, b breaks ties.
+  Array a = array<int>({1, 0, 1, 0, 1});
+  Array b = array<int>({5, 4, 3, 2, 1});
+  EXPECT_EQ(np::lexsort({b, a}).to_vector<int>(), (std::vector<int>{3, 1, 4, 2, 0}));
+  EXPECT_EQ(np::lexsort({a, b}).to_vector<int>(), (std::vector<int>{4, 3, 2, 1, 0}));
+  std::string m = error_of([&] { np::lexsort({a, array<int>({1})}); });
+  EXPECT_NE(m.find("[lexsort] all keys must have one shape"), std::string::npos) << m;
+  Array x = f32({1, NAN, 2, NAN}, Shape{4});
+  expect_near(np::nancumsum(x), {1, 1, 3, 3}, 0);
+  expect_near(np::nancumprod(x), {1, 1, 2, 2}, 0);
+}
+
 // Values printed by JAX 0.10.2.
 TEST(SortNp, SearchsortedLeftRightAndNaN) {
   Array a = f32({1, 2, 2, 3, NAN}, Shape{5});

@@ -336,6 +336,23 @@ TEST(Scatter, DuplicatesAreDeterministicOnAnyThreadCount) {
     ASSERT_EQ(std::memcmp(a.data(), want.data(), want.size() * 4), 0) << "scatter_add, threads " << threads;
     ASSERT_EQ(std::memcmp(s.data(), last.data(), last.size() * 4), 0) << "scatter (last wins), threads " << threads;
   }
+  // Windows of 3 rows straddle the threads' row ranges; some start out of bounds (clipped or dropped).
+  Array xw = random_small(jx::float32, {500, 8}, rng);
+  Array iw = random_ints(jx::int32, {6000, 1}, -3, 502, rng);
+  Array uw = random_small(jx::float32, {6000, 3, 8}, rng);
+  lx::ScatterDimensionNumbers wdn{{1, 2}, {}, {0}};
+  for (Op op : {Op::kAdd, Op::kSet, Op::kMax}) {
+    for (Mode mode : {Mode::kClip, Mode::kFillOrDrop}) {
+      std::vector<double> want = ref_scatter(op, xw, iw, uw, wdn, mode);
+      for (int threads : {1, 4, 7}) {
+        jx::cpu::set_num_threads(threads);
+        Array got = call_scatter(op, xw, iw, uw, wdn, {.mode = mode});
+        jx::cpu::set_num_threads(0);
+        expect_same(got, {500, 8}, want,
+                    std::string(op_name(op)) + " 3-row windows, threads " + std::to_string(threads));
+      }
+    }
+  }
 }
 
 TEST(Scatter, NanPropagatesThroughMinMax) {
