@@ -3,6 +3,7 @@
 // pure restructuring (double negation, convert to the same dtype, chains of
 // reshapes, transposes and broadcasts collapse into one).
 #include <cstring>
+#include <limits>
 #include <optional>
 #include <unordered_map>
 
@@ -11,8 +12,9 @@
 namespace jx::compiler {
 namespace {
 
-// The scalar value of an atom that is a literal, or a broadcast of a literal.
-std::optional<double> scalar_value(const Atom& a, const std::unordered_map<int, const Eqn*>& def) {
+// The scalar value of an atom that is a literal, or a broadcast of a literal;
+// NaN otherwise (NaN equals nothing, so no rewrite fires).
+double scalar_value(const Atom& a, const std::unordered_map<int, const Eqn*>& def) {
   const Array* lit = nullptr;
   if (a.is_literal()) {
     lit = &a.literal;
@@ -20,7 +22,7 @@ std::optional<double> scalar_value(const Atom& a, const std::unordered_map<int, 
                                         it->second->inputs[0].is_literal()) {
     lit = &it->second->inputs[0].literal;
   }
-  if (!lit) return std::nullopt;
+  if (!lit) return std::numeric_limits<double>::quiet_NaN();
   return lit->item<double>();
 }
 

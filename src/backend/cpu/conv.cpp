@@ -2,7 +2,8 @@
 // (any layout: the operands are described to it by their strides, and the
 // kernel is reordered to the format its implementation wants); everything
 // else (other dtypes, lhs dilation, batch_group_count, negative padding,
-// layouts oneDNN only has a reference kernel for) runs as im2col + gemm.
+// windows larger than the output, layouts oneDNN only has a reference kernel
+// for) runs as im2col + gemm. JX_CONV_PATH=im2col|onednn forces a path.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
