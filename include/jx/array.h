@@ -52,6 +52,7 @@ struct ArrayImpl {
   std::shared_ptr<Buffer> buffer;  // set for concrete arrays
   std::shared_ptr<Tracer> tracer;  // set for values inside a transformation
   bool donated = false;            // its buffer was given to a jitted function
+  bool committed = false;          // placed by device_put: computation follows it
 };
 
 class Array {

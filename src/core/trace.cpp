@@ -87,23 +87,34 @@ std::vector<Array> eval_primitive(const Primitive& p, std::span<const Array> in,
     big.resize(in.size());
     avals = big.data();
   }
+  // Device placement as in JAX: arrays placed with device_put are committed
+  // to their device and must agree; uncommitted ones (created without a
+  // device, C++ scalars) follow them. Virtual CPU devices share host memory,
+  // so following needs no copy (a GPU backend will transfer here).
   Device device = default_device();
+  bool committed = false;
   for (size_t i = 0; i < in.size(); ++i) {
     const ArrayImpl& a = in[i].impl();
     if (a.tracer)
       throw_error(p.name,
                   "an input is a tracer whose transformation has already ended (a leaked "
                   "tracer): values computed inside grad/vmap/jit must be returned, not stored");
-    if (i == 0) {
+    if (a.committed) {
+      if (committed && !(a.device == device))
+        throw_error(p.name, "inputs are committed to different devices: " + device.str() +
+                                " and " + a.device.str() + " (move them with jx::device_put)");
       device = a.device;
-    } else if (!(a.device == device)) {
-      throw_error(p.name, "inputs are on different devices: " + device.str() + " and " +
-                              a.device.str() + " (move them with jx::device_put)");
+      committed = true;
+    } else if (!committed && i == 0) {
+      device = a.device;
     }
     avals[i] = a.aval;
   }
   std::vector<Aval> out_avals = p.abstract_eval(std::span<const Aval>(avals, in.size()), params);
-  if (p.placement) device = p.placement(in, params);
+  if (p.placement) {
+    device = p.placement(in, params);
+    committed = p.name == "device_put";
+  }
   std::vector<Array> outs(out_avals.size());
   if (!p.self_allocating)
     for (size_t i = 0; i < outs.size(); ++i) outs[i] = make_uninit(out_avals[i], device);
@@ -115,6 +126,8 @@ std::vector<Array> eval_primitive(const Primitive& p, std::span<const Array> in,
       outs[i] = Array(std::move(impl));
     }
   p.impl(in, outs, params);
+  if (committed)
+    for (Array& o : outs) o.impl_ptr()->committed = true;
   return outs;
 }
 

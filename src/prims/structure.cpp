@@ -727,7 +727,12 @@ namespace jx {
 
 Array device_put(const Array& x, Device device, std::source_location loc) {
   CallSite site(loc);
-  if (x.device() == device) return x;
+  if (x.device() == device && !x.is_tracer() && x.impl().buffer) {
+    // Already there: share the buffer, but commit the new handle to the device.
+    Array out = make_view(x.aval(), device, x.impl().buffer);
+    out.impl_ptr()->committed = true;
+    return out;
+  }
   return bind1(prims::device_put_p, {x}, Params{{"device", int64_t(device.id())}});
 }
 
