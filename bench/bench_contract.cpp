@@ -44,6 +44,7 @@
 #pragma weak dnnl_stream_destroy
 #pragma weak dnnl_stream_wait
 #include <cblas.h>
+
 #include <dnnl.hpp>
 
 #include "backend/cpu/contract_kernels.h"
@@ -74,7 +75,8 @@ void set_threads(int n) {
 }
 
 void gflops(benchmark::State& state, double flops) {
-  state.counters["GFLOP/s"] = benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
+  state.counters["GFLOP/s"] =
+      benchmark::Counter(flops / 1e9, benchmark::Counter::kIsIterationInvariantRate);
 }
 
 // ---------------------------------------------------------------- gemm
@@ -107,13 +109,13 @@ void BM_LibGemm(benchmark::State& state) {
     for (T& x : *v) x = u(rng);
   for (auto _ : state) {
     if constexpr (std::is_same_v<T, double>) {
-      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n), int(n), int(n), 1.0, a.data(), int(n), b.data(),
-                  int(n), 0.0, c.data(), int(n));
+      cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n), int(n), int(n), 1.0, a.data(),
+                  int(n), b.data(), int(n), 0.0, c.data(), int(n));
     } else if constexpr (L == Lib::kOneDnn) {
       dnnl_sgemm('N', 'N', n, n, n, 1.f, a.data(), n, b.data(), n, 0.f, c.data(), n);
     } else {
-      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n), int(n), int(n), 1.f, a.data(), int(n), b.data(),
-                  int(n), 0.f, c.data(), int(n));
+      cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, int(n), int(n), int(n), 1.f, a.data(),
+                  int(n), b.data(), int(n), 0.f, c.data(), int(n));
     }
     benchmark::DoNotOptimize(c.data());
   }
@@ -138,9 +140,11 @@ double conv_flops() { return 2.0 * kN * kH * kW * kO * kC * kK * kK; }
 
 void BM_JxConv(benchmark::State& state) {
   set_threads(int(state.range(0)));
-  jx::Array x = random_array(jx::float32, {kN, kH, kW, kC}), w = random_array(jx::float32, {kK, kK, kC, kO});
+  jx::Array x = random_array(jx::float32, {kN, kH, kW, kC}),
+            w = random_array(jx::float32, {kK, kK, kC, kO});
   for (auto _ : state) {
-    jx::Array y = jx::lax::conv_general_dilated(x, w, {1, 1}, "SAME", {}, {}, {"NHWC", "HWIO", "NHWC"});
+    jx::Array y =
+        jx::lax::conv_general_dilated(x, w, {1, 1}, "SAME", {}, {}, {"NHWC", "HWIO", "NHWC"});
     benchmark::DoNotOptimize(y);
   }
   gflops(state, conv_flops());
@@ -157,10 +161,11 @@ void BM_OneDnnConv(benchmark::State& state) {
   auto f32 = memory::data_type::f32;
   memory::desc src({kN, kC, kH, kW}, f32, tag::nhwc), dst({kN, kO, kH, kW}, f32, tag::nhwc);
   memory::desc wuser({kO, kC, kK, kK}, f32, tag::hwio), wany({kO, kC, kK, kK}, f32, tag::any);
-  convolution_forward::desc d(prop_kind::forward_inference, algorithm::convolution_direct, src, wany, dst, {1, 1},
-                              {1, 1}, {1, 1});
+  convolution_forward::desc d(prop_kind::forward_inference, algorithm::convolution_direct, src,
+                              wany, dst, {1, 1}, {1, 1}, {1, 1});
   convolution_forward::primitive_desc pd(d, eng);
-  jx::Array x = random_array(jx::float32, {kN, kH, kW, kC}), w = random_array(jx::float32, {kK, kK, kC, kO});
+  jx::Array x = random_array(jx::float32, {kN, kH, kW, kC}),
+            w = random_array(jx::float32, {kK, kK, kC, kO});
   std::vector<float> out(size_t(kN * kH * kW * kO));
   memory msrc(src, eng, const_cast<void*>(x.data())), mdst(dst, eng, out.data());
   memory mwu(wuser, eng, const_cast<void*>(w.data())), mw(pd.weights_desc(), eng);
@@ -186,8 +191,10 @@ BENCHMARK(BM_OneDnnConv)->Name("conv2d_resnet/onednn")->Apply(conv_args);
 int main(int argc, char** argv) {
   // The first jx product selects OpenBLAS's kernels for this CPU (see
   // src/backend/cpu/gemm.cpp); do it before any library is timed directly.
-  jx::lax::dot_general(random_array(jx::float64, {2, 2}), random_array(jx::float64, {2, 2}), {{1}, {0}});
-  benchmark::AddCustomContext("openblas_core", openblas_get_corename ? openblas_get_corename() : "?");
+  jx::lax::dot_general(random_array(jx::float64, {2, 2}), random_array(jx::float64, {2, 2}),
+                       {{1}, {0}});
+  benchmark::AddCustomContext("openblas_core",
+                              openblas_get_corename ? openblas_get_corename() : "?");
   benchmark::Initialize(&argc, argv);
   if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
   benchmark::RunSpecifiedBenchmarks();

@@ -109,8 +109,13 @@ void BM_NpAtAddRows(benchmark::State& state) {
   report(state, kScatterBytes);
 }
 
-#define JX_INDEXING_BENCH(fn)                                                                   \
-  BENCHMARK(fn)->Arg(1)->Arg(2)->Unit(benchmark::kMillisecond)->UseRealTime()->Repetitions(5) \
+#define JX_INDEXING_BENCH(fn)         \
+  BENCHMARK(fn)                       \
+      ->Arg(1)                        \
+      ->Arg(2)                        \
+      ->Unit(benchmark::kMillisecond) \
+      ->UseRealTime()                 \
+      ->Repetitions(5)                \
       ->ReportAggregatesOnly(true)
 
 JX_INDEXING_BENCH(BM_MemcpyGatheredBytes);

@@ -25,19 +25,24 @@ void run(benchmark::State& state, F&& f, int threads) {
 }
 
 void BM_Normal16M(benchmark::State& s) {
-  run(s, [](const jx::Array& k) { return jx::random::normal(k, {kBig}); }, 0);
+  run(
+      s, [](const jx::Array& k) { return jx::random::normal(k, {kBig}); }, 0);
 }
 void BM_Normal16M_1T(benchmark::State& s) {
-  run(s, [](const jx::Array& k) { return jx::random::normal(k, {kBig}); }, 1);
+  run(
+      s, [](const jx::Array& k) { return jx::random::normal(k, {kBig}); }, 1);
 }
 void BM_Uniform16M(benchmark::State& s) {
-  run(s, [](const jx::Array& k) { return jx::random::uniform(k, {kBig}); }, 0);
+  run(
+      s, [](const jx::Array& k) { return jx::random::uniform(k, {kBig}); }, 0);
 }
 void BM_Bits16M(benchmark::State& s) {
-  run(s, [](const jx::Array& k) { return jx::random::bits(k, {kBig}); }, 0);
+  run(
+      s, [](const jx::Array& k) { return jx::random::bits(k, {kBig}); }, 0);
 }
 void BM_Bits16M_1T(benchmark::State& s) {
-  run(s, [](const jx::Array& k) { return jx::random::bits(k, {kBig}); }, 1);
+  run(
+      s, [](const jx::Array& k) { return jx::random::bits(k, {kBig}); }, 1);
 }
 
 BENCHMARK(BM_Normal16M)->Unit(benchmark::kMillisecond)->UseRealTime();

@@ -17,9 +17,15 @@ Array chain(const Array& x) {
   Array y = x;
   for (int i = 0; i < kChain; ++i) {
     switch (i % 3) {
-      case 0: y = jx::lax::sin(y); break;
-      case 1: y = jx::lax::mul(y, x); break;
-      default: y = jx::lax::add(y, x); break;
+      case 0:
+        y = jx::lax::sin(y);
+        break;
+      case 1:
+        y = jx::lax::mul(y, x);
+        break;
+      default:
+        y = jx::lax::add(y, x);
+        break;
     }
   }
   return y;
@@ -31,8 +37,9 @@ void BM_TraceChain1000(benchmark::State& state) {
     auto j = jx::make_jaxpr(chain)(x);
     benchmark::DoNotOptimize(j);
   }
-  state.counters["ns_per_eqn"] = benchmark::Counter(
-      double(state.iterations()) * kChain, benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
+  state.counters["ns_per_eqn"] =
+      benchmark::Counter(double(state.iterations()) * kChain,
+                         benchmark::Counter::kIsRate | benchmark::Counter::kInvert);
 }
 BENCHMARK(BM_TraceChain1000)->Unit(benchmark::kMicrosecond);
 

@@ -77,13 +77,15 @@ int main() {
   Array per_example = jx::vmap([&](const Array& xi) { return jx::grad(loss)(p, xi).w; })(batch);
   std::cout << "per-example grads = " << per_example << "\n";
   std::cout << "make_jaxpr(grad(sin(cos(x)))):\n"
-            << jx::make_jaxpr(jx::grad([](const Array& a) { return np::sin(np::cos(a)); }))(np::array(1.f))
+            << jx::make_jaxpr(jx::grad([](const Array& a) { return np::sin(np::cos(a)); }))(
+                   np::array(1.f))
             << "\n";
   auto step = jx::jit([](const Params& q, const Array& v) { return jx::grad(loss)(q, v); });
   std::cout << "jit(grad(loss)).w = " << step(p, x).w << "\n";
 
   // Explicit PRNG keys: the same values as jax.random.normal(jax.random.PRNGKey(0), (4,)).
-  std::cout << "random.normal(key(0), (4,)) = " << jx::random::normal(jx::random::key(0), {4}) << "\n";
+  std::cout << "random.normal(key(0), (4,)) = " << jx::random::normal(jx::random::key(0), {4})
+            << "\n";
 
   auto stats = jx::memory_stats();
   std::cout << "\nallocator: " << stats.bytes_in_use << " bytes in use, peak "

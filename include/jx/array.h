@@ -94,7 +94,9 @@ class Array {
   /// Read-only view of a concrete array's data; errors for a tracer.
   const void* data(std::string_view op = "data") const;
   template <class T>
-  const T* data_as() const { return static_cast<const T*>(data()); }
+  const T* data_as() const {
+    return static_cast<const T*>(data());
+  }
 
   const std::shared_ptr<ArrayImpl>& impl_ptr() const { return impl_; }
   const ArrayImpl& impl() const {
@@ -153,8 +155,8 @@ template <class T>
 T Array::item(std::source_location loc) const {
   CallSite site(loc);
   if (size() != 1)
-    throw_error("item", "can only convert an array of size 1 to a scalar, got shape " +
-                            shape().str());
+    throw_error("item",
+                "can only convert an array of size 1 to a scalar, got shape " + shape().str());
   T out;
   detail::convert_to<T>(data("item"), dtype(), &out, 1);
   return out;

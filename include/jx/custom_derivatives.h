@@ -10,9 +10,11 @@
 //   auto g = jx::custom_vjp(
 //       [](const Array& x) { return np::sin(x); },                                   // primal
 //       [](const std::vector<Array>& p) { return std::pair{np::sin(p[0]),            // fwd:
-//                                                         std::vector<Array>{p[0]}}; }, // (out, residuals)
+//                                                         std::vector<Array>{p[0]}}; }, // (out,
+//                                                         residuals)
 //       [](const std::vector<Array>& res, const Array& ct) {                          // bwd
-//         return std::vector<Array>{ct * np::cos(res[0])}; });                         // one per input
+//         return std::vector<Array>{ct * np::cos(res[0])}; });                         // one per
+//         input
 //
 // The rules compose with every transformation: vmap maps them, grad uses
 // them, and they appear in jaxprs as custom_jvp_call / custom_vjp_call.
@@ -32,7 +34,8 @@ namespace jx {
 using JvpFn = std::function<std::pair<std::vector<Array>, std::vector<Array>>(
     std::span<const Array> primals, std::span<const Array> tangents)>;
 /// fwd: primals -> (outputs, residuals).
-using FwdFn = std::function<std::pair<std::vector<Array>, std::vector<Array>>(std::span<const Array>)>;
+using FwdFn =
+    std::function<std::pair<std::vector<Array>, std::vector<Array>>(std::span<const Array>)>;
 /// bwd: (residuals, output cotangents) -> input cotangents.
 using BwdFn = std::function<std::vector<Array>(std::span<const Array> residuals,
                                                std::span<const Array> cotangents)>;
@@ -63,7 +66,8 @@ auto custom_jvp(F f, J jvp) {
                         to_tuple<sizeof...(args)>(in));
     };
     JvpFn rule = [jvp](std::span<const Array> p, std::span<const Array> t) {
-      auto [o, to] = jvp(std::vector<Array>(p.begin(), p.end()), std::vector<Array>(t.begin(), t.end()));
+      auto [o, to] =
+          jvp(std::vector<Array>(p.begin(), p.end()), std::vector<Array>(t.begin(), t.end()));
       return std::pair{std::vector<Array>{o}, std::vector<Array>{to}};
     };
     std::vector<Array> in{Array(args)...};

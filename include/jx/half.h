@@ -62,9 +62,9 @@ struct float16_t {
     uint32_t u = std::bit_cast<uint32_t>(f);
     uint16_t sign = uint16_t((u >> 16) & 0x8000u);
     uint32_t a = u & 0x7fffffffu;
-    if (a > 0x7f800000u) return uint16_t(sign | 0x7e00u);  // NaN
+    if (a > 0x7f800000u) return uint16_t(sign | 0x7e00u);   // NaN
     if (a >= 0x477ff000u) return uint16_t(sign | 0x7c00u);  // overflow -> inf (incl. rounding)
-    if (a < 0x38800000u) {  // result is subnormal or zero in half
+    if (a < 0x38800000u) {                                  // result is subnormal or zero in half
       // value * 2^24 rounded to nearest even integer gives the mantissa.
       float v = std::bit_cast<float>(a) * 16777216.0f;
       // rint with ties to even (default rounding mode).

@@ -32,7 +32,7 @@ struct Eqn {
 };
 
 struct Jaxpr {
-  std::vector<Aval> avals;   ///< the aval of each variable id
+  std::vector<Aval> avals;  ///< the aval of each variable id
   std::vector<int> constvars;
   std::vector<int> invars;
   std::vector<Eqn> eqns;
@@ -43,7 +43,9 @@ struct Jaxpr {
     avals.push_back(std::move(aval));
     return int(avals.size()) - 1;
   }
-  const Aval& aval_of(const Atom& a) const { return a.is_literal() ? a.literal.aval() : avals[size_t(a.var)]; }
+  const Aval& aval_of(const Atom& a) const {
+    return a.is_literal() ? a.literal.aval() : avals[size_t(a.var)];
+  }
   /// Jaxpr text: `{ lambda a:f32[3]; b:f32[3]. let c:f32[3] = mul a b in (c,) }`.
   std::string str() const;
 };

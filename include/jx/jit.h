@@ -19,12 +19,11 @@
 #include <any>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <source_location>
 #include <string>
-#include <vector>
-
-#include <optional>
 #include <tuple>
+#include <vector>
 
 #include "jx/ir.h"
 #include "jx/transforms_flat.h"
@@ -55,8 +54,9 @@ struct JitEntry {
 std::shared_ptr<JitCore> make_jit_core(std::string name, std::vector<int> donate_argnums);
 /// Finds or compiles the entry for these arguments; `trace` stages the
 /// function on the leaves' avals when the cache misses.
-const JitEntry& jit_lookup(JitCore& core, const tree::TreeDef& def, std::span<const Array> leaves,
-                           const std::function<std::pair<ClosedJaxpr, std::any>(std::span<const Aval>)>& trace);
+const JitEntry& jit_lookup(
+    JitCore& core, const tree::TreeDef& def, std::span<const Array> leaves,
+    const std::function<std::pair<ClosedJaxpr, std::any>(std::span<const Aval>)>& trace);
 /// Runs the entry (or binds jit_call under a transformation).
 std::vector<Array> jit_run(JitCore& core, const JitEntry& e, std::span<const Array> leaves,
                            std::span<const size_t> leaf_arg);
@@ -130,12 +130,11 @@ class Jitted {
     std::vector<Array> leaves;
     std::vector<size_t> leaf_arg;
     size_t i = 0;
-    ((
-         [&] {
-           auto l = tree::leaves(args);
-           leaves.insert(leaves.end(), l.begin(), l.end());
-           leaf_arg.insert(leaf_arg.end(), l.size(), i++);
-         }()),
+    (([&] {
+       auto l = tree::leaves(args);
+       leaves.insert(leaves.end(), l.begin(), l.end());
+       leaf_arg.insert(leaf_arg.end(), l.size(), i++);
+     }()),
      ...);
     tree::TreeDef def = tree::structure(std::forward_as_tuple(args...));
     return std::tuple{std::move(def), std::move(leaves), std::move(leaf_arg)};
