@@ -5,6 +5,7 @@
 #include "jx/device.h"
 #include "jx/dtype.h"
 #include "jx/error.h"
+#include "jx/io.h"
 #include "jx/ir.h"
 #include "jx/jit.h"
 #include "jx/lax.h"

@@ -17,6 +17,8 @@
 // values); it needs no C++ type, so it can also be built from Python objects.
 // unflatten<T> rebuilds a T by walking T together with a TreeDef;
 // unflatten_like takes the structure from a prototype value instead.
+// flatten_with_path pairs each leaf with its key path and keystr names it
+// (`layers[0].weight`, `opt_state.mu['w']`), the names checkpoints use.
 //
 // Errors are jx::Error: `[tree.unflatten] expected 3 leaves, got 2`,
 // `[tree.map] tree structures differ: PyTreeDef([*, *]) vs PyTreeDef([*])`.
@@ -540,6 +542,56 @@ Acc reduce(F&& f, const T& x, Acc init) {
 template <class A, class B>
 bool all_equal_structure(const A& a, const B& b) {
   return structure(a) == structure(b);
+}
+
+// ============================================================== Key paths
+
+/// One step from a node to a child, as jax.tree_util's SequenceKey (a list or
+/// tuple index), DictKey (a std::map key) and GetAttrKey (a struct field).
+struct PathEntry {
+  enum class Kind : uint8_t { Sequence, Dict, Attr };
+  Kind kind = Kind::Sequence;
+  int64_t index = 0;  // Sequence: the element's position
+  std::string name;   // Dict: the key; Attr: the field name
+  bool operator==(const PathEntry&) const = default;
+};
+
+/// The keys from the root to a leaf (jax.tree_util.KeyPath).
+using KeyPath = std::vector<PathEntry>;
+
+/// The key path of every Array leaf described by `def`, in leaf order.
+std::vector<KeyPath> key_paths(const TreeDef& def);
+
+/// A leaf's name, as jax.tree_util.keystr but without punctuation on the
+/// first key when it is a field or a dict key. Each entry is written
+///   struct field  `.name`      (first entry: `name`)
+///   dict key      `['key']`    (first entry: `key`, verbatim)
+///   list/tuple    `[i]`        (first entry too)
+/// so `Model{layers: vector<Linear{weight}>}` names `layers[0].weight`, an
+/// optimizer state `opt_state.mu['w']`, a std::map<std::string, Array> its
+/// own keys, a std::vector<Array> `[0]`, `[1]`, ..., a lone Array "". Inside
+/// quotes, `\` and `'` are escaped with a backslash. This scheme is part of
+/// the checkpoint format (jx::io names tensors with it) and will not change.
+std::string keystr(const KeyPath& path);
+
+/// The leaves of `x` with their key paths, and the structure
+/// (jax.tree_util.tree_flatten_with_path).
+template <class T>
+std::pair<std::vector<std::pair<KeyPath, Array>>, TreeDef> flatten_with_path(const T& x) {
+  auto [xs, def] = flatten(x);
+  std::vector<KeyPath> paths = key_paths(def);
+  std::vector<std::pair<KeyPath, Array>> out;
+  out.reserve(xs.size());
+  for (size_t i = 0; i < xs.size(); ++i) out.emplace_back(std::move(paths[i]), std::move(xs[i]));
+  return {std::move(out), std::move(def)};
+}
+
+/// keystr of every leaf's path, in leaf order.
+template <class T>
+std::vector<std::string> leaf_names(const T& x) {
+  std::vector<std::string> out;
+  for (const KeyPath& p : key_paths(structure(x))) out.push_back(keystr(p));
+  return out;
 }
 
 }  // namespace jx::tree
