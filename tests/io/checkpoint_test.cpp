@@ -39,7 +39,8 @@ ckpt::State make_state(float scale, int width = 4) {
   m.norms = {{"scale", arr(jx::float64, {2})}};
   m.head = arr(jx::float32, {2, 1});
   m.width = width;
-  return {m, {arr(jx::float32, {5}), {{"mu", arr(jx::float32, {3, 4})}}}, jx::np::array(int64_t(7))};
+  return {
+      m, {arr(jx::float32, {5}), {{"mu", arr(jx::float32, {3, 4})}}}, jx::np::array(int64_t(7))};
 }
 
 void expect_same_tree(const ckpt::State& a, const ckpt::State& b) {
@@ -59,10 +60,10 @@ TEST(Checkpoint, SaveRestoreNestedTree) {
   io::ArrayMap m = io::load_safetensors(dir / "ckpt.safetensors");
   std::vector<std::string> names;
   for (const auto& kv : m) names.push_back(kv.first);
-  EXPECT_EQ(names, (std::vector<std::string>{
-                       "opt_state[0]", "opt_state[1]['mu']", "params.head",
-                       "params.layers[0].bias", "params.layers[0].weight", "params.layers[1].bias",
-                       "params.layers[1].weight", "params.norms['scale']", "step"}));
+  EXPECT_EQ(names, (std::vector<std::string>{"opt_state[0]", "opt_state[1]['mu']", "params.head",
+                                             "params.layers[0].bias", "params.layers[0].weight",
+                                             "params.layers[1].bias", "params.layers[1].weight",
+                                             "params.norms['scale']", "step"}));
   io::Metadata md = io::load_safetensors_metadata(dir / "ckpt.safetensors");
   EXPECT_EQ(md.at("epoch"), "3");
   EXPECT_EQ(md.at("jx.treedef"), jx::tree::structure(s).str());
@@ -97,10 +98,11 @@ TEST(Checkpoint, RestoreReportsEveryMismatchAtOnce) {
   TempDir dir;
   io::save(dir / "ckpt.safetensors", make_state(1.f));
   ckpt::State target = make_state(0.f);
-  target.params.layers[0].weight = jx::np::zeros({4, 3});              // wrong shape
-  target.params.layers[1].bias = jx::np::zeros({2});                   // float32, file has float16
-  target.params.norms = {{"gain", jx::np::zeros({2}, jx::float64)}};   // 'scale' extra, 'gain' missing
-  target.params.head = std::nullopt;                                   // 'params.head' extra
+  target.params.layers[0].weight = jx::np::zeros({4, 3});  // wrong shape
+  target.params.layers[1].bias = jx::np::zeros({2});       // float32, file has float16
+  target.params.norms = {
+      {"gain", jx::np::zeros({2}, jx::float64)}};  // 'scale' extra, 'gain' missing
+  target.params.head = std::nullopt;               // 'params.head' extra
   std::string msg = error_of([&] { io::restore(dir / "ckpt.safetensors", target); });
   EXPECT_NE(msg.find("[io.restore] '" + (dir / "ckpt.safetensors") +
                      "' does not match the target tree (5 problems):"),

@@ -43,8 +43,9 @@ TEST(Npz, RoundTripsStoredAndDeflated) {
   io::save_npz(dir / "z1.npz", zeros);
   io::savez_compressed(dir / "z2.npz", zeros);
   EXPECT_LT(read_bytes(dir / "z2.npz").size() * 10, read_bytes(dir / "z1.npz").size());
-  std::string msg = error_of(
-      [&] { io::save_npz(dir / "c.npz", {{"bf", expected(jx::bfloat16, {2})}}); });
+  std::string msg = error_of([&] {
+    io::save_npz(dir / "c.npz", {{"bf", expected(jx::bfloat16, {2})}});
+  });
   EXPECT_NE(msg.find("array 'bf': NumPy's .npy format has no bfloat16"), std::string::npos) << msg;
 }
 
@@ -53,11 +54,12 @@ std::string zip_of(const std::vector<std::pair<std::string, std::string>>& files
   std::vector<fmt::ZipMember> members;
   for (const auto& [name, data] : files)
     members.push_back(
-        {name, {std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size())}});
+        {name,
+         {std::span<const uint8_t>(reinterpret_cast<const uint8_t*>(data.data()), data.size())}});
   std::string out;
   fmt::write_zip(
-      members, deflate, [&](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); },
-      zip64);
+      members, deflate,
+      [&](const void* p, size_t n) { out.append(static_cast<const char*>(p), n); }, zip64);
   return out;
 }
 
@@ -127,7 +129,8 @@ TEST(Npz, CorruptArchivesAreClearErrors) {
       {"bomb", with(deflated, ddir_at + 24, "\xff\xff\xff\x7f"), "more than deflate can produce"},
       {"count", with(stored, stored.size() - 14, std::string("\x09\x00\x09\x00", 4)),
        "9 entries cannot fit"},
-      {"not npy", zip_of({{"a.txt", "hello"}}, false, false), "member 'a.txt' is not an .npy array"},
+      {"not npy", zip_of({{"a.txt", "hello"}}, false, false),
+       "member 'a.txt' is not an .npy array"},
       {"bad member", zip_of({{"a.npy", npy.substr(0, 140)}}, false, false),
        "member 'a.npy': truncated: float32(2, 3) needs 24 bytes"},
       {"duplicate", zip_of({{"a.npy", npy}}, false, false), ""},  // placeholder, replaced below
@@ -159,7 +162,7 @@ TEST(Npz, OverlappingMembersAreRejected) {
         << e.what();
   }
   // The same entries without the overlap parse.
-  std::string ok = with_extra_entry(zip_of({{"a.npy", ""}}, false, false) , entry_b, 0);
+  std::string ok = with_extra_entry(zip_of({{"a.npy", ""}}, false, false), entry_b, 0);
   EXPECT_THROW(fmt::parse_zip(span_of(ok)), fmt::ParseError);  // b's header is not at 0
 }
 
