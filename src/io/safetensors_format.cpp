@@ -124,6 +124,8 @@ SafetensorsFile parse_safetensors(std::span<const uint8_t> bytes) {
     header = json::parse(text.begin(), text.end(), on_event);
   } catch (const json::parse_error& e) {
     fail(8 + (e.byte ? e.byte - 1 : 0), std::string("header is not valid JSON: ") + e.what());
+  } catch (const json::exception& e) {  // e.g. out_of_range: a number overflows a double
+    fail(8, std::string("header is not valid JSON: ") + e.what());
   }
   if (!duplicate.empty()) fail(8, "header has the key " + q(duplicate) + " twice");
   if (!header.is_object()) fail(8, "header is not a JSON object");

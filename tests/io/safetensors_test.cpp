@@ -141,6 +141,7 @@ TEST(Safetensors, CorruptFilesAreClearErrors) {
       {"trailing", file_of("{" + w + "}", std::string(12, 'x')), "4 bytes after the last tensor"},
       {"metadata", file_of(R"({"__metadata__":{"a":1}})", ""),
        "\"__metadata__\" value of 'a' is not a string"},
+      {"number overflow", file_of("{\"a\":1e999}", ""), "number overflow"},  // found by fuzzing
       {"not utf8", file_of("{\"w\xff\":1}", ""), "not valid JSON"},
   };
   for (const Case& c : cases) {
