@@ -16,6 +16,7 @@
 #include "jx/tree.h"
 #include "jx/custom_derivatives.h"
 #include "jx/random.h"
+#include "jx/optim.h"
 // Contractions, indexing, sorting, scans and linear algebra (one header per family).
 #if __has_include("jx/lax_contract.h")
 #include "jx/lax_contract.h"
