@@ -13,6 +13,7 @@
 #include <limits>
 #include <random>
 
+#include "backend/cpu/thread_pool.h"
 #include "jx/check_grads.h"
 #include "jx/lax_sort.h"
 #include "jx/transforms_flat.h"
@@ -288,6 +289,65 @@ TEST(ReduceWindow, GradMaxPool2D) {
   WindowConfig same{.window_dimensions = {1, 3, 3, 1}, .padding = {{0, 0}, {1, 1}, {1, 1}, {0, 0}}};
   auto g = [same](std::span<const Array> in) { return Arrays{lx::reduce_window_max(in[0], same)}; };
   EXPECT_NO_THROW(jx::test::check_grads(g, Arrays{lx::convert_element_type(x, jx::float64)}, 1));
+}
+
+// CNN-sized pooling (NCHW and NHWC, disjoint and overlapping windows,
+// padding, many rows so that work is split over blocks and threads):
+// reduce_window, select_and_scatter_add and select_and_gather_add against
+// the naive reference, with the same bits on 1 and 2 threads.
+TEST(ReduceWindow, PoolingShapesAgainstNaive) {
+  std::mt19937 rng(7);
+  struct Case {
+    Shape s;
+    WindowConfig w;
+  };
+  auto full = [](std::vector<int64_t> win, std::vector<int64_t> str,
+                 std::vector<std::pair<int64_t, int64_t>> pad) {
+    return WindowConfig{win, str, pad, std::vector<int64_t>(win.size(), 1),
+                        std::vector<int64_t>(win.size(), 1)};
+  };
+  const Case cases[] = {
+      {{4, 6, 30, 30}, full({1, 1, 2, 2}, {1, 1, 2, 2}, {{0, 0}, {0, 0}, {0, 0}, {0, 0}})},
+      {{4, 6, 17, 13}, full({1, 1, 3, 3}, {1, 1, 1, 1}, {{0, 0}, {0, 0}, {1, 1}, {1, 1}})},
+      {{4, 6, 17, 13}, full({1, 1, 3, 3}, {1, 1, 2, 2}, {{0, 0}, {0, 0}, {1, 0}, {0, 1}})},
+      {{4, 14, 14, 9}, full({1, 2, 2, 1}, {1, 2, 2, 1}, {{0, 0}, {0, 0}, {0, 0}, {0, 0}})},
+      {{4, 15, 11, 9}, full({1, 3, 3, 1}, {1, 2, 1, 1}, {{0, 0}, {1, 1}, {1, 1}, {0, 0}})},
+      {{2, 9, 40, 40}, full({2, 2, 2, 2}, {2, 1, 2, 2}, {{0, 0}, {0, 0}, {0, 0}, {0, 0}})},
+  };
+  const int saved = jx::cpu::num_threads();
+  for (const Case& c : cases)
+    for (DType dt : {jx::float32, jx::float64}) {
+      Array x = random_array(dt, c.s, rng);
+      std::vector<double> xv = vals(x);
+      for (WindowOp op : {WindowOp::kMax, WindowOp::kMin, WindowOp::kSum}) {
+        Naive nv = naive(op, xv, c.s, c.w);
+        std::vector<Array> got;
+        for (int threads : {1, 2}) {
+          jx::cpu::set_num_threads(threads);
+          got.push_back(lx::reduce_window(x, op, c.w));
+        }
+        ASSERT_EQ(got[0].shape(), nv.out) << config_str(c.w);
+        EXPECT_EQ(vals(got[0]), nv.y) << config_str(c.w) << " op " << int(op);
+        EXPECT_EQ(std::memcmp(got[0].data(), got[1].data(), size_t(got[0].nbytes())), 0);
+        if (op == WindowOp::kSum) continue;
+        Array src = random_array(dt, nv.out, rng), t = random_array(dt, c.s, rng);
+        std::vector<double> sv = vals(src), tv = vals(t);
+        std::vector<double> want(size_t(c.s.numel()), 0.0), gathered;
+        for (size_t e = 0; e < nv.choice.size(); ++e) {
+          if (nv.choice[e] >= 0) want[size_t(nv.choice[e])] += sv[e];
+          gathered.push_back(nv.choice[e] >= 0 ? tv[size_t(nv.choice[e])] : 0.0);
+        }
+        std::vector<Array> scattered;
+        for (int threads : {1, 2}) {
+          jx::cpu::set_num_threads(threads);
+          scattered.push_back(lx::select_and_scatter_add(src, x, op, c.w));
+          EXPECT_EQ(vals(lx::select_and_gather_add(t, x, op, c.w)), gathered) << config_str(c.w);
+        }
+        EXPECT_EQ(vals(scattered[0]), want) << config_str(c.w) << " op " << int(op);
+        EXPECT_EQ(std::memcmp(scattered[0].data(), scattered[1].data(), size_t(scattered[0].nbytes())), 0);
+      }
+    }
+  jx::cpu::set_num_threads(saved);
 }
 
 Array take(const Array& x, int axis, int64_t i) {
