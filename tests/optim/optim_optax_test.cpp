@@ -5,9 +5,11 @@
 // must equal the eager ones and compile once.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <fstream>
 #include <functional>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -178,6 +180,9 @@ std::map<std::string, optim::Schedule> schedules() {
   return s;
 }
 
+// The largest |got - want| / max(|want|, 1e-3) seen by close(), for the log.
+double worst_rel = 0;
+
 // NaN matches NaN, infinities match by sign, others within rtol/atol.
 ::testing::AssertionResult close(const std::vector<float>& got, const std::vector<float>& want,
                                  double rtol = 1e-5, double atol = 1e-6) {
@@ -185,6 +190,9 @@ std::map<std::string, optim::Schedule> schedules() {
     return ::testing::AssertionFailure() << "sizes " << got.size() << " vs " << want.size();
   for (size_t i = 0; i < got.size(); ++i) {
     float g = got[i], w = want[i];
+    if (std::isfinite(w) && std::isfinite(g))
+      worst_rel =
+          std::max(worst_rel, std::fabs(double(g) - w) / std::max(std::fabs(double(w)), 1e-3));
     bool ok = (std::isnan(g) && std::isnan(w)) || g == w ||
               (std::isfinite(w) && std::fabs(double(g) - w) <= atol + rtol * std::fabs(double(w)));
     if (!ok)
@@ -234,6 +242,8 @@ TEST(OptimOptax, EveryOptimizerMatchesOptax) {
             << "step " << s + 1 << " leaf " << leaf;
   }
   for (const auto& [name, opt] : table) EXPECT_TRUE(seen.count(name)) << name << " has no fixture";
+  std::cout << "[optim] " << seen.size() << " optax cases, worst relative difference " << worst_rel
+            << "\n";
 }
 
 TEST(OptimOptax, SchedulesMatchOptax) {
