@@ -1,7 +1,11 @@
 // Constant folding: an equation whose inputs are all literals or constvars is
 // evaluated now, with the eager kernels, and its outputs become constants
 // (0-d results become literals). Outputs larger than kMaxFoldElements are left
-// alone so folding never bloats a program with big constants.
+// alone so folding never bloats a program with big constants, and so are
+// equations whose output is larger than every input (a broadcast of a literal
+// stays symbolic: fusion turns it into a constant or a stride-0 load, never
+// a materialized array).
+#include <algorithm>
 #include <unordered_map>
 
 #include "compiler/passes.h"
@@ -33,12 +37,13 @@ void constant_fold(ClosedJaxpr& c) {
         break;
       }
     }
-    int64_t out_elems = 0;
+    int64_t out_elems = 0, max_in_elems = 1;
     for (int o : e.outputs) out_elems += j.avals[size_t(o)].size();
+    for (const Array& x : in) max_in_elems = std::max(max_in_elems, x.size());
     // Custom calls run user code: leave them to execution.
     bool opaque = false;
     for (const auto& [k, v] : e.params.items()) opaque = opaque || std::holds_alternative<OpaqueParam>(v);
-    if (!all_known || out_elems > kMaxFoldElements || opaque) {
+    if (!all_known || out_elems > kMaxFoldElements || out_elems > max_in_elems || opaque) {
       kept.push_back(std::move(e));
       continue;
     }

@@ -137,6 +137,13 @@ std::vector<Array> jit_run(JitCore& core, const JitEntry& e, std::span<const Arr
   for (size_t i = 0; i < args.size(); ++i) {
     bool donated = std::find(core.donate.begin(), core.donate.end(), int(leaf_arg[i])) != core.donate.end();
     if (!donated) continue;
+    // A donated buffer must reach the program once: as JAX, refuse aliases.
+    for (size_t k = 0; k < leaves.size(); ++k)
+      if (k != i && leaves[k].impl().buffer && leaves[k].impl().buffer == leaves[i].impl().buffer)
+        throw_error(core.name, "leaf " + std::to_string(i) + " (argument " + std::to_string(leaf_arg[i]) +
+                                   ") is donated but its buffer is also passed as leaf " + std::to_string(k) +
+                                   " (argument " + std::to_string(leaf_arg[k]) +
+                                   "); a donated buffer can be passed only once (copy it first)");
     const Array& x = leaves[i];
     Array fresh = make_view(x.aval(), x.device(), x.impl().buffer);
     x.mark_donated();

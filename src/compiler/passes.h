@@ -18,7 +18,8 @@ void cse(ClosedJaxpr& j);
 /// the results become constants.
 void constant_fold(ClosedJaxpr& j);
 /// Algebraic simplification: x*1, x/1, x-0 (and x+0 for integers), double
-/// negation, convert to the same dtype, reshape/transpose/broadcast chains.
+/// negation, convert to the same dtype, reshape/transpose/broadcast chains,
+/// stop_gradient (the identity when running forward).
 void simplify(ClosedJaxpr& j);
 /// Splices the bodies of nested jit calls into the enclosing jaxpr.
 void inline_calls(ClosedJaxpr& j);

@@ -54,6 +54,10 @@ void simplify(ClosedJaxpr& c) {
         else if (n == "sub" && rhs == 0.0 && same_type(e.inputs[0])) replace = e.inputs[0];
         else if (n == "add" && is_int && rhs == 0.0 && same_type(e.inputs[0])) replace = e.inputs[0];
         else if (n == "add" && is_int && lhs == 0.0 && same_type(e.inputs[1])) replace = e.inputs[1];
+      } else if (n == "stop_gradient") {
+        // Compiled programs only run forward; transformations of a jitted
+        // function transform the traced body, which keeps it.
+        replace = e.inputs[0];
       } else if (n == "neg" && !e.inputs[0].is_literal()) {
         auto it = def.find(e.inputs[0].var);
         if (it != def.end() && it->second->prim->name == "neg") replace = it->second->inputs[0];

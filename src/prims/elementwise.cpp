@@ -11,6 +11,7 @@
 
 #include "backend/cpu/kernels.h"
 #include "jx/lax.h"
+#include "prims/op_tables.h"
 #include "prims/rules.h"
 
 namespace jx::prims {
@@ -611,6 +612,18 @@ Array bin(BinaryOp op, const Array& x, const Array& y, const Loc& loc) {
 }
 
 }  // namespace
+
+bool unary_op_of(const Primitive& p, cpu::UnaryOp* op) {
+  for (const UnaryDef& d : kUnary)
+    if (p.name == d.name) return *op = d.op, true;
+  return false;
+}
+bool binary_op_of(const Primitive& p, cpu::BinaryOp* op) {
+  for (const BinaryDef& d : kBinary)
+    if (p.name == d.name) return *op = d.op, true;
+  return false;
+}
+
 }  // namespace jx::prims
 
 namespace jx::lax {

@@ -6,6 +6,7 @@
 
 #include "backend/cpu/kernels.h"
 #include "jx/lax.h"
+#include "prims/op_tables.h"
 #include "prims/rules.h"
 
 namespace jx::prims {
@@ -281,6 +282,13 @@ Array reduce(ReduceOp op, const Array& x, std::vector<int64_t> axes, const Loc& 
 }
 
 }  // namespace
+
+bool reduce_op_of(const Primitive& p, cpu::ReduceOp* op) {
+  for (const ReduceDef& d : kReduce)
+    if (p.name == d.name) return *op = d.op, true;
+  return false;
+}
+
 }  // namespace jx::prims
 
 namespace jx::lax {
