@@ -19,11 +19,11 @@ std::vector<std::string> match_static_tree(std::string_view op, std::string_view
     if (it == by_path.end()) {
       std::string known;
       for (const auto& e : entries) known += (known.empty() ? "" : ", ") + e[0];
-      throw_error(o, "the " + std::string(what) + " has no entry for the leaf at '" + path +
-                         "' (its entries: " + known + ")");
+      throw_error(o, "the " + std::string(what) + " tree has no entry for the leaf " + path +
+                         " (its entries: " + known + ")");
     }
     if ((*it->second)[2] != type)
-      throw_error(o, "the " + std::string(what) + " entry at '" + path + "' is a static " +
+      throw_error(o, "the " + std::string(what) + " entry at " + path + " is a static " +
                          (*it->second)[2] + ", expected a " +
                          (type == "bool" ? std::string("bool") : std::string("string")));
     out.push_back((*it->second)[1]);
@@ -35,8 +35,8 @@ std::vector<std::string> match_static_tree(std::string_view op, std::string_view
     for (const auto& p : leaf_paths(*t.def, /*statics_as_leaves=*/true)) have[p] = 1;
     for (const auto& e : entries)
       if (!have.count(e[0]))
-        throw_error(o, "the " + std::string(what) + " has an entry at '" + e[0] +
-                           "' but the params have no leaf there");
+        throw_error(o, "the " + std::string(what) + " tree has an entry at " + e[0] +
+                           " but the params have no leaf there");
   }
   return out;
 }

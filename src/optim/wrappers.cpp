@@ -61,7 +61,7 @@ std::vector<std::string> checked_labels(const Labels& labels, const FlatTree& t,
     if (!txs.count(l[i])) {
       std::string names;
       for (const auto& kv : txs) names += (names.empty() ? "'" : ", '") + kv.first + "'";
-      throw_error("optim.multi_transform", "the leaf at '" + t.paths[i] + "' has label '" + l[i] +
+      throw_error("optim.multi_transform", "the leaf " + t.paths[i] + " has label '" + l[i] +
                                                "' but no transformation has that name (have " +
                                                names + ")");
     }

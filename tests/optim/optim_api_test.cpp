@@ -210,19 +210,23 @@ TEST(OptimApi, Errors) {
   std::map<std::string, Array> mp{{"x", np::zeros({2})}, {"y", np::zeros({2})}};
   EXPECT_NE(error_of([&] {
               optim::multi_transform(txs, std::map<std::string, std::string>{{"x", "a"}}).init(mp);
-            }).find("no entry for the leaf at '['y']'"),
+            })
+                .find("[optim.multi_transform] the labels tree has no entry for the leaf ['y'] "
+                      "(its entries: ['x'])"),
             std::string::npos);
   EXPECT_NE(error_of([&] {
               optim::multi_transform(txs,
                                      std::map<std::string, std::string>{{"x", "a"}, {"y", "b"}})
                   .init(mp);
-            }).find("has label 'b' but no transformation has that name"),
+            }).find("the leaf ['y'] has label 'b' but no transformation has that name (have 'a')"),
             std::string::npos);
   EXPECT_NE(error_of([&] {
               optim::masked(optim::sgd(1.0),
                             std::map<std::string, bool>{{"x", true}, {"y", true}, {"z", false}})
                   .init(mp);
-            }).find("entry at '['z']' but the params have no leaf there"),
+            })
+                .find("[optim.masked] the mask tree has an entry at ['z'] but the params have no "
+                      "leaf there"),
             std::string::npos);
   EXPECT_NE(
       error_of([] { optim::cosine_decay_schedule(1.0, 0); }).find("decay_steps must be positive"),
