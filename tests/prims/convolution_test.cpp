@@ -9,10 +9,12 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <numeric>
 #include <random>
 
 #include "backend/cpu/contract_kernels.h"
+#include "backend/cpu/thread_pool.h"
 #include "jx/check_grads.h"
 #include "jx/lax_contract.h"
 #include "jx/transforms_flat.h"
@@ -460,6 +462,81 @@ TEST(Conv, JaxprRoundTrip) {
   EXPECT_EQ(jx::eval_jaxpr(back, {}, args)[0].to_vector<float>(),
             lx::conv_general_dilated(args[0], args[1], {2, 1}, "SAME", {}, {1, 2}, {"NHWC", "HWIO", "NHWC"}, 2)
                 .to_vector<float>());
+}
+
+}  // namespace
+}  // namespace jxt
+
+namespace jxt {
+namespace {
+
+// Kernel gradients (the transpose rule's batch/feature-swapped convolution,
+// whose window is larger than its output) run on oneDNN's backward_weights
+// for float32: against the float64 gradient (im2col, exact path unchanged)
+// for strides, padding, dilation, groups, one input channel and NHWC, with
+// the same bits on 1 and 2 threads and across runs.
+TEST(Conv, KernelGradientFastPath) {
+  struct Case {
+    const char* what;
+    Shape x, w;
+    Ints strides;
+    Pads pads;
+    Ints rhs_dil;
+    int64_t fgc;
+    const char* lhs;
+    const char* rhs;
+  };
+  const Case cases[] = {
+      {"CNN conv1 (1 input channel)", {64, 1, 28, 28}, {32, 1, 3, 3}, {1, 1}, {{1, 1}, {1, 1}}, {1, 1}, 1, "NCHW", "OIHW"},
+      {"CNN conv2", {40, 32, 14, 14}, {64, 32, 3, 3}, {1, 1}, {{1, 1}, {1, 1}}, {1, 1}, 1, "NCHW", "OIHW"},
+      {"stride 2, uneven padding", {37, 8, 15, 13}, {16, 8, 3, 3}, {2, 2}, {{1, 0}, {0, 1}}, {1, 1}, 1, "NCHW", "OIHW"},
+      {"rhs dilation", {20, 6, 16, 12}, {10, 6, 3, 2}, {1, 1}, {{2, 2}, {1, 0}}, {2, 3}, 1, "NCHW", "OIHW"},
+      {"feature groups", {24, 8, 12, 12}, {12, 4, 3, 3}, {1, 1}, {{1, 1}, {1, 1}}, {1, 1}, 2, "NCHW", "OIHW"},
+      {"NHWC stride 2", {33, 11, 11, 16}, {3, 3, 16, 24}, {2, 2}, {{1, 1}, {1, 1}}, {1, 1}, 1, "NHWC", "HWIO"},
+  };
+  std::mt19937 rng(11);
+  const int saved = jx::cpu::num_threads();
+  for (const Case& c : cases) {
+    Array x = random_array(jx::float32, c.x, rng, true), w = random_array(jx::float32, c.w, rng, true);
+    auto f = [&](std::span<const Array> in) {
+      return Arrays{lx::conv_general_dilated(in[0], in[1], c.strides, c.pads, {}, c.rhs_dil, {c.lhs, c.rhs, c.lhs},
+                                             c.fgc)};
+    };
+    auto grad_w = [&](const Array& xv, const Array& wv, const Array& ct) {
+      auto [ys, pullback] = jx::vjp_flat([&](std::span<const Array> in) { return f(Arrays{xv, in[0]}); }, Arrays{wv});
+      return pullback(Arrays{ct})[0];
+    };
+    Array y = f(Arrays{x, w})[0];
+    Array ct = random_array(jx::float32, y.shape(), rng, true);
+    std::vector<Array> got;
+    for (int threads : {1, 2, 2}) {
+      jx::cpu::set_num_threads(threads);
+      got.push_back(grad_w(x, w, ct));
+    }
+    jx::cpu::set_num_threads(saved);
+    auto f64 = [](const Array& a) { return lx::convert_element_type(a, jx::float64); };
+    std::vector<double> want = grad_w(f64(x), f64(w), f64(ct)).to_vector<double>();
+    std::vector<double> g = got[0].to_vector<double>();
+    ASSERT_EQ(g.size(), want.size()) << c.what;
+    double scale = 0;
+    for (double v : want) scale = std::max(scale, std::fabs(v));
+    for (size_t i = 0; i < g.size(); ++i) EXPECT_NEAR(g[i], want[i], 1e-5 * scale + 1e-5) << c.what << " at " << i;
+    for (size_t k = 1; k < got.size(); ++k)
+      EXPECT_EQ(std::memcmp(got[0].data(), got[k].data(), size_t(got[0].nbytes())), 0) << c.what << " run " << k;
+  }
+  // The CNN's second layer's kernel gradient, as the rule emits it
+  // (lhs_spec = rhs_spec = out_spec = (1, 0, 2, 3)), takes the new path.
+  jx::cpu::ConvGeometry g;
+  g.n = 32; g.c = 128; g.o = 64; g.i = 128;
+  g.in = {14, 14}; g.window = {14, 14}; g.out = {3, 3};
+  g.strides = {1, 1}; g.pad_lo = {1, 1}; g.pad_hi = {1, 1};
+  g.lhs_dilation = {1, 1}; g.rhs_dilation = {1, 1};
+  g.lhs_strides = {196, 32 * 196, 14, 1};
+  g.rhs_strides = {196, 64 * 196, 14, 1};
+  g.out_strides = {9, 32 * 9, 3, 1};
+  EXPECT_EQ(jx::cpu::conv_path(g, jx::float32, jx::float32).rfind("oneDNN backward_weights", 0), 0u)
+      << jx::cpu::conv_path(g, jx::float32, jx::float32);
+  EXPECT_EQ(jx::cpu::conv_path(g, jx::float64, jx::float64), "im2col");
 }
 
 }  // namespace

@@ -1,9 +1,9 @@
-// Convolutions. float32 without lhs dilation or batch groups runs on oneDNN
-// (any layout: the operands are described to it by their strides, and the
-// kernel is reordered to the format its implementation wants); everything
-// else (other dtypes, lhs dilation, batch_group_count, negative padding,
-// windows larger than the output, layouts oneDNN only has a reference kernel
-// for) runs as im2col + gemm. JX_CONV_PATH=im2col|onednn forces a path.
+// Convolutions. float32 runs on oneDNN where it has a fast kernel
+// (conv_onednn.cpp: forward convolutions without lhs dilation or batch
+// groups, and kernel-gradient-shaped ones as backward_weights); everything
+// else (other dtypes, lhs dilation, negative padding, layouts oneDNN only
+// has a reference kernel for) runs as im2col + gemm. JX_CONV_PATH=
+// im2col|onednn forces a path.
 #include <algorithm>
 #include <cstdlib>
 #include <cstring>
@@ -12,9 +12,8 @@
 #include <string_view>
 #include <vector>
 
-#include <dnnl.hpp>
-
 #include "backend/cpu/contract_kernels.h"
+#include "backend/cpu/conv_onednn.h"
 #include "backend/cpu/kernels.h"
 #include "backend/cpu/thread_pool.h"
 
@@ -226,125 +225,6 @@ void conv_im2col(const ConvGeometry& geo, DType dt, const char* lhs, const char*
   }
 }
 
-// ---------------------------------------------------------------- oneDNN
-dnnl::engine& engine() {
-  static dnnl::engine e(dnnl::engine::kind::cpu, 0);
-  return e;
-}
-
-// JX_CONV_PATH=im2col|onednn overrides the choice below (for measurements).
-std::string_view env_path() {
-  static const std::string v = [] {
-    const char* e = std::getenv("JX_CONV_PATH");
-    return std::string(e ? e : "");
-  }();
-  return v;
-}
-
-bool onednn_applies(const ConvGeometry& g, DType in, DType out) {
-  if (in != float32 || out != float32 || env_path() == "im2col") return false;
-  // Windows larger than the output (the kernel gradient, whose window is a
-  // whole feature map): im2col + gemm measured as fast as oneDNN on one
-  // thread and 1.5x faster on two (the ResNet layer's kernel gradient).
-  if (prod(g.window) > prod(g.out) && env_path() != "onednn") return false;
-  if (g.batch_group_count != 1 || g.spatial() < 1 || g.spatial() > 3) return false;
-  if (g.n == 0 || g.c == 0 || g.o == 0 || g.i == 0) return false;
-  for (int d = 0; d < g.spatial(); ++d) {
-    const size_t du = size_t(d);
-    if (g.lhs_dilation[du] != 1 || g.pad_lo[du] < 0 || g.pad_hi[du] < 0) return false;
-    if (g.out[du] == 0 || g.window[du] == 0 || g.in[du] == 0) return false;
-  }
-  return true;
-}
-
-struct OneDnnConv {
-  dnnl::convolution_forward::primitive_desc pd;
-  dnnl::memory::desc src, weights, dst;
-};
-
-// The primitive descriptor for g, or nothing when oneDNN has only its
-// reference implementation (slower than im2col) or rejects the case.
-std::unique_ptr<OneDnnConv> make_onednn(const ConvGeometry& g) {
-  using dnnl::memory;
-  const int ns = g.spatial();
-  const int64_t groups = g.feature_group_count;
-  memory::dims sd{g.n, g.c}, ss{g.lhs_strides[0], g.lhs_strides[1]};
-  memory::dims dd{g.n, g.o}, ds{g.out_strides[0], g.out_strides[1]};
-  memory::dims wd, ws;
-  if (groups > 1) {
-    wd = {groups, g.o / groups, g.i};
-    ws = {(g.o / groups) * g.rhs_strides[0], g.rhs_strides[0], g.rhs_strides[1]};
-  } else {
-    wd = {g.o, g.i};
-    ws = {g.rhs_strides[0], g.rhs_strides[1]};
-  }
-  memory::dims strides, dil, pl, pr;
-  for (int d = 0; d < ns; ++d) {
-    const size_t du = size_t(d);
-    sd.push_back(g.in[du]);
-    ss.push_back(g.lhs_strides[2 + du]);
-    dd.push_back(g.out[du]);
-    ds.push_back(g.out_strides[2 + du]);
-    wd.push_back(g.window[du]);
-    ws.push_back(g.rhs_strides[2 + du]);
-    strides.push_back(g.strides[du]);
-    dil.push_back(g.rhs_dilation[du] - 1);
-    pl.push_back(g.pad_lo[du]);
-    pr.push_back(g.pad_hi[du]);
-  }
-  try {
-    auto f32 = memory::data_type::f32;
-    memory::desc src(sd, f32, ss), dst(dd, f32, ds), wuser(wd, f32, ws);
-    memory::desc wany(wd, f32, memory::format_tag::any);
-    memory::desc src_any(sd, f32, memory::format_tag::any), dst_any(dd, f32, memory::format_tag::any);
-    auto make = [&](const memory::desc& s, const memory::desc& d) {
-      dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
-                                           dnnl::algorithm::convolution_direct, s, wany, d, strides,
-                                           dil, pl, pr);
-      return dnnl::convolution_forward::primitive_desc(desc, engine());
-    };
-    auto direct = [](const dnnl::convolution_forward::primitive_desc& p) {
-      std::string impl = p.impl_info_str();
-      return impl.rfind("ref", 0) != 0 && impl.find("gemm") == std::string::npos;
-    };
-    // The user's layouts as they are (channels-last has direct kernels); when
-    // oneDNN has only its im2col ("gemm") or reference kernel for them (e.g.
-    // NCHW), its blocked layouts plus two reorders are faster.
-    dnnl::convolution_forward::primitive_desc pd = make(src, dst);
-    if (!direct(pd)) {
-      dnnl::convolution_forward::primitive_desc blocked = make(src_any, dst_any);
-      if (direct(blocked)) pd = blocked;
-    }
-    if (std::string(pd.impl_info_str()).rfind("ref", 0) == 0) return nullptr;
-    return std::make_unique<OneDnnConv>(OneDnnConv{pd, src, wuser, dst});
-  } catch (const dnnl::error&) {
-    return nullptr;
-  }
-}
-
-void conv_onednn(const OneDnnConv& c, double flops, const void* lhs, const void* rhs, void* out) {
-  using dnnl::memory;
-  sync_library_threads(flops);
-  dnnl::stream stream(engine());
-  // Operands in the user's layouts, reordered to and from the primitive's
-  // where they differ.
-  auto input = [&](const memory::desc& user, const memory::desc& want, const void* data) {
-    memory m(user, engine(), const_cast<void*>(data));
-    if (want == user) return m;
-    memory r(want, engine());
-    dnnl::reorder(m, r).execute(stream, m, r);
-    return r;
-  };
-  memory src = input(c.src, c.pd.src_desc(), lhs);
-  memory w = input(c.weights, c.pd.weights_desc(), rhs);
-  memory user_dst(c.dst, engine(), out);
-  memory dst = c.pd.dst_desc() == c.dst ? user_dst : memory(c.pd.dst_desc(), engine());
-  dnnl::convolution_forward(c.pd).execute(
-      stream, {{DNNL_ARG_SRC, src}, {DNNL_ARG_WEIGHTS, w}, {DNNL_ARG_DST, dst}});
-  if (!(c.pd.dst_desc() == c.dst)) dnnl::reorder(dst, user_dst).execute(stream, dst, user_dst);
-  stream.wait();
-}
-
 // Element count spanned by a strided operand (its buffer size).
 int64_t span_of(const std::vector<int64_t>& sizes, const std::vector<int64_t>& strides) {
   int64_t s = 1;
@@ -358,8 +238,8 @@ int64_t span_of(const std::vector<int64_t>& sizes, const std::vector<int64_t>& s
 }  // namespace
 
 std::string conv_path(const ConvGeometry& g, DType in, DType out) {
-  if (onednn_applies(g, in, out))
-    if (auto c = make_onednn(g)) return std::string("oneDNN ") + c->pd.impl_info_str();
+  if (in == float32 && out == float32)
+    if (std::string p = conv_onednn_path(g); !p.empty()) return p;
   return "im2col";
 }
 
@@ -369,14 +249,10 @@ void conv(const ConvGeometry& g, DType in, const void* lhs, const void* rhs, DTy
   out_sizes.insert(out_sizes.end(), g.out.begin(), g.out.end());
   const int64_t out_span = span_of(out_sizes, g.out_strides);
   if (out_span == 0) return;
-  if (onednn_applies(g, in, out)) {
-    if (auto c = make_onednn(g)) {
-      double flops = 2.0 * double(out_sizes[0]) * double(g.o) * double(g.i) * double(prod(g.out)) *
-                     double(prod(g.window));
-      conv_onednn(*c, flops, lhs, rhs, result);
-      return;
-    }
-  }
+  if (in == float32 && out == float32 &&
+      conv_onednn(g, static_cast<const float*>(lhs), static_cast<const float*>(rhs),
+                  static_cast<float*>(result)))
+    return;
   DType acc = accumulation_dtype(in, out);
   std::unique_ptr<char[]> tl, tr, to;
   if (acc != in) {
