@@ -107,8 +107,10 @@ Array loss_fn(const Params& p, const Array& x, const Array& onehot) {
   h = relu(jx::np::add(jx::np::matmul(h, p.w3), p.b3));
   Array z = jx::np::add(jx::np::matmul(h, p.w4), p.b4);
   Array m = jx::stop_gradient(jx::np::max(z, 1, true));
-  Array lse = jx::np::add(jx::np::log(jx::np::sum(jx::np::exp(jx::np::subtract(z, m)), 1, true)), m);
-  return jx::np::negative(jx::np::mean(jx::np::sum(jx::np::multiply(onehot, jx::np::subtract(z, lse)), 1)));
+  Array lse =
+      jx::np::add(jx::np::log(jx::np::sum(jx::np::exp(jx::np::subtract(z, m)), 1, true)), m);
+  return jx::np::negative(
+      jx::np::mean(jx::np::sum(jx::np::multiply(onehot, jx::np::subtract(z, lse)), 1)));
 }
 
 Array onehot_labels() {
@@ -183,8 +185,8 @@ void BM_OneDnnConv(benchmark::State& state, int layer, Piece piece) {
   memory::dims sd{kB, k.c, k.hw, k.hw}, wd{k.o, k.c, 3, 3}, dd{kB, k.o, k.hw, k.hw};
   memory::desc sa(sd, f32, tag::any), wa(wd, f32, tag::any), da(dd, f32, tag::any);
   memory::dims st{1, 1}, pl{1, 1}, pr{1, 1};
-  convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, sa, wa, da, st,
-                               pl, pr);
+  convolution_forward::desc fd(prop_kind::forward_training, algorithm::convolution_direct, sa, wa,
+                               da, st, pl, pr);
   convolution_forward::primitive_desc fpd(fd, eng);
   memory src(fpd.src_desc(), eng), wei(fpd.weights_desc(), eng), dst(fpd.dst_desc(), eng);
   for (memory* m : {&src, &wei, &dst}) {
@@ -202,14 +204,16 @@ void BM_OneDnnConv(benchmark::State& state, int layer, Piece piece) {
       s.wait();
     }
   } else if (piece == Piece::kLhsGrad) {
-    convolution_backward_data::desc bd(algorithm::convolution_direct, fpd.src_desc(), fpd.weights_desc(),
-                                       fpd.dst_desc(), st, pl, pr);
+    convolution_backward_data::desc bd(algorithm::convolution_direct, fpd.src_desc(),
+                                       fpd.weights_desc(), fpd.dst_desc(), st, pl, pr);
     convolution_backward_data::primitive_desc bpd(bd, eng, fpd);
     convolution_backward_data prim(bpd);
     impl = bpd.impl_info_str();
-    memory dsrc(bpd.diff_src_desc(), eng), ddst(bpd.diff_dst_desc(), eng), w2(bpd.weights_desc(), eng);
+    memory dsrc(bpd.diff_src_desc(), eng), ddst(bpd.diff_dst_desc(), eng),
+        w2(bpd.weights_desc(), eng);
     for (auto _ : state) {
-      prim.execute(s, {{DNNL_ARG_DIFF_SRC, dsrc}, {DNNL_ARG_WEIGHTS, w2}, {DNNL_ARG_DIFF_DST, ddst}});
+      prim.execute(s,
+                   {{DNNL_ARG_DIFF_SRC, dsrc}, {DNNL_ARG_WEIGHTS, w2}, {DNNL_ARG_DIFF_DST, ddst}});
       s.wait();
     }
   } else {
@@ -251,7 +255,8 @@ void BM_MaxPool(benchmark::State& state, int layer, bool grad) {
 void BM_Relu(benchmark::State& state, int layer, bool grad) {
   set_threads(int(state.range(0)));
   const ConvCase& k = kConv[layer];
-  Array x = random_array({kB, k.o, k.hw, k.hw}, 1.0, 4), ct = random_array({kB, k.o, k.hw, k.hw}, 1.0, 5);
+  Array x = random_array({kB, k.o, k.hw, k.hw}, 1.0, 4),
+        ct = random_array({kB, k.o, k.hw, k.hw}, 1.0, 5);
   if (!grad) {
     for (auto _ : state) {
       Array y = relu(x);

@@ -22,13 +22,12 @@
 
 #include <algorithm>
 #include <cstdlib>
+#include <dnnl.hpp>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string_view>
 #include <vector>
-
-#include <dnnl.hpp>
 
 #include "backend/cpu/thread_pool.h"
 
@@ -85,7 +84,8 @@ template <class E, class Make>
 std::shared_ptr<const E> cached(int kind, const ConvGeometry& g, int threads, Make make) {
   static std::mutex mu;
   static std::map<std::vector<int64_t>, std::shared_ptr<const Entry>> cache;
-  std::vector<int64_t> key{kind, threads, g.n, g.c, g.o, g.i, g.feature_group_count, g.batch_group_count};
+  std::vector<int64_t> key{
+      kind, threads, g.n, g.c, g.o, g.i, g.feature_group_count, g.batch_group_count};
   for (const auto* v : {&g.in, &g.window, &g.out, &g.strides, &g.pad_lo, &g.pad_hi, &g.lhs_dilation,
                         &g.rhs_dilation, &g.lhs_strides, &g.rhs_strides, &g.out_strides}) {
     key.push_back(int64_t(v->size()));
@@ -93,7 +93,8 @@ std::shared_ptr<const E> cached(int kind, const ConvGeometry& g, int threads, Ma
   }
   {
     std::lock_guard<std::mutex> lock(mu);
-    if (auto it = cache.find(key); it != cache.end()) return std::static_pointer_cast<const E>(it->second);
+    if (auto it = cache.find(key); it != cache.end())
+      return std::static_pointer_cast<const E>(it->second);
   }
   std::shared_ptr<const E> e = make();
   std::lock_guard<std::mutex> lock(mu);
@@ -172,7 +173,8 @@ std::shared_ptr<const Forward> make_forward(const ConvGeometry& g) {
     const auto f32 = memory::data_type::f32;
     memory::desc src(sd, f32, ss), dst(dd, f32, ds), wuser(wd, f32, ws);
     memory::desc wany(wd, f32, memory::format_tag::any);
-    memory::desc src_any(sd, f32, memory::format_tag::any), dst_any(dd, f32, memory::format_tag::any);
+    memory::desc src_any(sd, f32, memory::format_tag::any),
+        dst_any(dd, f32, memory::format_tag::any);
     auto make = [&](const memory::desc& s, const memory::desc& d) {
       dnnl::convolution_forward::desc desc(dnnl::prop_kind::forward_inference,
                                            dnnl::algorithm::convolution_direct, s, wany, d, strides,
@@ -202,7 +204,8 @@ std::shared_ptr<const Forward> make_forward(const ConvGeometry& g) {
 }
 
 double forward_flops(const ConvGeometry& g) {
-  return 2.0 * double(g.n) * double(g.o) * double(g.i) * double(prod(g.out)) * double(prod(g.window));
+  return 2.0 * double(g.n) * double(g.o) * double(g.i) * double(prod(g.out)) *
+         double(prod(g.window));
 }
 
 void run_forward(const Forward& c, const float* lhs, const float* rhs, float* out) {
@@ -252,7 +255,8 @@ struct BwdWeights : Entry {
 // oneDNN's high padding for these sizes, or -1 when none fits.
 int64_t high_padding(int64_t in, int64_t k, int64_t dy, int64_t s, int64_t d, int64_t pl) {
   const int64_t kr = (k - 1) * d + 1;
-  const int64_t lo = (dy - 1) * s + kr - in - pl;  // smallest with (in + pl + pr - kr) / s + 1 == dy
+  const int64_t lo =
+      (dy - 1) * s + kr - in - pl;  // smallest with (in + pl + pr - kr) / s + 1 == dy
   for (int64_t pr = lo; pr < lo + s; ++pr)
     if (pr >= 0) return pr;
   return -1;
@@ -272,8 +276,8 @@ std::shared_ptr<const BwdWeights> make_bwd_weights(const ConvGeometry& g) {
   Dims strides, dil, pl, pr, in_sp, dy_sp, ss_sp, ds_sp;
   for (int d = 0; d < ns; ++d) {
     const size_t du = size_t(d);
-    const int64_t p = high_padding(g.in[du], g.out[du], g.window[du], g.rhs_dilation[du], g.strides[du],
-                                   g.pad_lo[du]);
+    const int64_t p = high_padding(g.in[du], g.out[du], g.window[du], g.rhs_dilation[du],
+                                   g.strides[du], g.pad_lo[du]);
     if (p < 0) return nullptr;
     wd.push_back(g.out[du]);
     uws.push_back(g.out_strides[2 + du]);
@@ -288,8 +292,8 @@ std::shared_ptr<const BwdWeights> make_bwd_weights(const ConvGeometry& g) {
   }
   // Chunks of about 25 MFLOP (a few per thread on these small convolutions),
   // at most 16; the count depends on the sizes only.
-  const double flops = 2.0 * double(mb) * double(oc) * double(ic / groups) * double(prod(g.window)) *
-                       double(prod(g.out));
+  const double flops = 2.0 * double(mb) * double(oc) * double(ic / groups) *
+                       double(prod(g.window)) * double(prod(g.out));
   const int64_t want = std::clamp<int64_t>(int64_t(flops / 2.5e7), 1, std::min<int64_t>(mb, 16));
   auto e = std::make_shared<BwdWeights>();
   e->chunk = (mb + want - 1) / want;
@@ -310,12 +314,14 @@ std::shared_ptr<const BwdWeights> make_bwd_weights(const ConvGeometry& g) {
       memory::desc src(sd, f32, ss), ddst(dd, f32, ds);
       memory::desc src_any(sd, f32, any), ddst_any(dd, f32, any);
       auto make = [&](const memory::desc& s, const memory::desc& d) {
-        dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training, dnnl::algorithm::convolution_direct,
-                                           s, wany, d, strides, dil, pl, pr);
+        dnnl::convolution_forward::desc fd(dnnl::prop_kind::forward_training,
+                                           dnnl::algorithm::convolution_direct, s, wany, d, strides,
+                                           dil, pl, pr);
         dnnl::convolution_forward::primitive_desc hint(fd, engine());
-        dnnl::convolution_backward_weights::desc bd(dnnl::algorithm::convolution_direct, s, wany, d, strides, dil,
-                                                    pl, pr);
-        return dnnl::convolution_backward_weights::primitive_desc(bd, user_scratchpad(), engine(), hint);
+        dnnl::convolution_backward_weights::desc bd(dnnl::algorithm::convolution_direct, s, wany, d,
+                                                    strides, dil, pl, pr);
+        return dnnl::convolution_backward_weights::primitive_desc(bd, user_scratchpad(), engine(),
+                                                                  hint);
       };
       part.pd = make(src, ddst);
       if (!fast_impl(part.pd.impl_info_str())) {
@@ -333,9 +339,10 @@ std::shared_ptr<const BwdWeights> make_bwd_weights(const ConvGeometry& g) {
     if (!make_part(e->chunk, e->full)) return nullptr;
     e->has_tail = tail != e->chunk;
     if (e->has_tail && !make_part(tail, e->tail)) return nullptr;
-    memory::format_tag plain = ns == 1   ? (groups > 1 ? memory::format_tag::goiw : memory::format_tag::oiw)
-                               : ns == 2 ? (groups > 1 ? memory::format_tag::goihw : memory::format_tag::oihw)
-                                         : (groups > 1 ? memory::format_tag::goidhw : memory::format_tag::oidhw);
+    memory::format_tag plain =
+        ns == 1   ? (groups > 1 ? memory::format_tag::goiw : memory::format_tag::oiw)
+        : ns == 2 ? (groups > 1 ? memory::format_tag::goihw : memory::format_tag::oihw)
+                  : (groups > 1 ? memory::format_tag::goidhw : memory::format_tag::oidhw);
     e->plain_w = memory::desc(wd, f32, plain);
     e->w_elems = int64_t(e->plain_w.get_size() / sizeof(float));
     e->impl = std::string("backward_weights ") + e->full.pd.impl_info_str();
@@ -345,7 +352,8 @@ std::shared_ptr<const BwdWeights> make_bwd_weights(const ConvGeometry& g) {
   }
 }
 
-void run_bwd_weights(const BwdWeights& b, const ConvGeometry& g, const float* lhs, const float* rhs, float* out) {
+void run_bwd_weights(const BwdWeights& b, const ConvGeometry& g, const float* lhs, const float* rhs,
+                     float* out) {
   std::vector<float> partial(size_t(b.nchunks * b.w_elems));
   parallel_for(b.nchunks, [&](int64_t c) {
     set_omp_threads(1);
@@ -356,7 +364,9 @@ void run_bwd_weights(const BwdWeights& b, const ConvGeometry& g, const float* lh
     memory ddst = as_layout(part.diff_dst, part.pd.diff_dst_desc(), rhs + n0 * g.rhs_strides[1], s);
     float* mine = partial.data() + c * b.w_elems;
     memory plain(b.plain_w, engine(), mine);
-    memory dw = part.pd.diff_weights_desc() == b.plain_w ? plain : memory(part.pd.diff_weights_desc(), engine());
+    memory dw = part.pd.diff_weights_desc() == b.plain_w
+                    ? plain
+                    : memory(part.pd.diff_weights_desc(), engine());
     part.prim.execute(s, {{DNNL_ARG_SRC, src},
                           {DNNL_ARG_DIFF_DST, ddst},
                           {DNNL_ARG_DIFF_WEIGHTS, dw},
@@ -374,8 +384,10 @@ void run_bwd_weights(const BwdWeights& b, const ConvGeometry& g, const float* lh
   });
   dnnl::stream s(engine());
   memory from(b.plain_w, engine(), sum), to(b.user_w, engine(), out);
-  if (b.plain_w == b.user_w) std::copy(sum, sum + b.w_elems, out);
-  else dnnl::reorder(from, to).execute(s, from, to);
+  if (b.plain_w == b.user_w)
+    std::copy(sum, sum + b.w_elems, out);
+  else
+    dnnl::reorder(from, to).execute(s, from, to);
   s.wait();
 }
 
@@ -405,7 +417,8 @@ bool conv_onednn(const ConvGeometry& g, const float* lhs, const float* rhs, floa
 std::string conv_onednn_path(const ConvGeometry& g) {
   if (env_path() == "im2col") return "";
   if (env_path() != "onednn" && bwd_weights_applies(g))
-    if (auto b = cached<BwdWeights>(1, g, 1, [&] { return make_bwd_weights(g); })) return "oneDNN " + b->impl;
+    if (auto b = cached<BwdWeights>(1, g, 1, [&] { return make_bwd_weights(g); }))
+      return "oneDNN " + b->impl;
   if (prod(g.window) > prod(g.out) && env_path() != "onednn") return "";
   if (!forward_applies(g)) return "";
   sync_library_threads(forward_flops(g));

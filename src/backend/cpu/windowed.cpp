@@ -174,13 +174,13 @@ constexpr int64_t kWindowGrain = 1 << 12;
 
 // ---------------------------------------------------------------- fast plan
 struct Plan {
-  int64_t outer = 1;             // product of the leading untouched dims
-  int64_t inner = 1;             // product of the trailing untouched dims
+  int64_t outer = 1;                // product of the leading untouched dims
+  int64_t inner = 1;                // product of the trailing untouched dims
   int64_t in_mid = 1, out_mid = 1;  // middle elements per slice (times inner: slice size)
-  std::vector<int64_t> start;    // taps of middle output position m: offs[start[m] .. start[m+1])
-  std::vector<int64_t> offs;     // input offsets within a slice, in elements
-  bool disjoint = false;         // no input element is in two windows
-  int64_t max_taps = 0;          // most taps of one window
+  std::vector<int64_t> start;  // taps of middle output position m: offs[start[m] .. start[m+1])
+  std::vector<int64_t> offs;   // input offsets within a slice, in elements
+  bool disjoint = false;       // no input element is in two windows
+  int64_t max_taps = 0;        // most taps of one window
 };
 
 bool untouched(const WindowGeometry& g, size_t d) {
@@ -385,7 +385,8 @@ void select_block(int64_t max_taps, const A* v, const int32_t* nt, int32_t* best
         const bool better = IsMax ? !(bv[j] >= vt[j]) : !(bv[j] <= vt[j]);
         const U take = U(0) - U(int32_t(t < nt[j]) & int32_t(better));
         best[j] = int32_t((U(t) & take) | (U(uint32_t(best[j])) & ~take));
-        bv[j] = std::bit_cast<A>((std::bit_cast<U>(vt[j]) & take) | (std::bit_cast<U>(bv[j]) & ~take));
+        bv[j] =
+            std::bit_cast<A>((std::bit_cast<U>(vt[j]) & take) | (std::bit_cast<U>(bv[j]) & ~take));
       }
     } else {
       for (int64_t j = 0; j < kBlock; ++j) {
@@ -409,8 +410,10 @@ void for_selected(bool is_max, const Plan& p, const T* x, int64_t r0, int64_t r1
     const int64_t n = std::min(kBlock, r1 - b0);
     load_block<T>(p, x, b0, n, Acc<T>(0), v.get(), nt, base);
     for (int64_t j = n; j < kBlock; ++j) nt[j] = 0;
-    if (is_max) select_block<true>(p.max_taps, v.get(), nt, best);
-    else select_block<false>(p.max_taps, v.get(), nt, best);
+    if (is_max)
+      select_block<true>(p.max_taps, v.get(), nt, best);
+    else
+      select_block<false>(p.max_taps, v.get(), nt, best);
     int64_t m = b0 % p.out_mid;
     for (int64_t j = 0; j < n; ++j) {
       f(b0 + j, best[j] < 0 ? -1 : base[j] + p.offs[size_t(p.start[size_t(m)] + best[j])]);
@@ -423,8 +426,9 @@ template <class T>
 void plan_gather(bool is_max, const Plan& p, const T* tangent, const T* x, T* out) {
   parallel_chunks(p.outer * p.out_mid, row_grain(p), [&](int64_t r0, int64_t r1) {
     if (p.inner == 1) {
-      for_selected<T>(is_max, p, x, r0, r1,
-                      [&](int64_t r, int64_t at) { out[r] = at >= 0 ? tangent[at] : T(Acc<T>(0)); });
+      for_selected<T>(is_max, p, x, r0, r1, [&](int64_t r, int64_t at) {
+        out[r] = at >= 0 ? tangent[at] : T(Acc<T>(0));
+      });
       return;
     }
     for_rows(p, r0, r1, [&](int64_t r, int64_t base, int64_t m) {
@@ -451,8 +455,8 @@ void plan_scatter(bool is_max, const Plan& p, const T* source, const T* x, A* ac
       for (int64_t j = 0; j < p.inner; ++j) {
         int64_t best = plan_select<T>(is_max, p, x + base, m, j);
         if (best >= 0)
-          acc[base + best] =
-              window_combine<T>(WindowKind::kSum, acc[base + best], Acc<T>(source[r * p.inner + j]));
+          acc[base + best] = window_combine<T>(WindowKind::kSum, acc[base + best],
+                                               Acc<T>(source[r * p.inner + j]));
       }
     });
   };
@@ -499,9 +503,8 @@ void select_and_scatter_add(bool is_max, DType dt, const void* source, const voi
       const T* s = static_cast<const T*>(source);
       const T* x = static_cast<const T*>(operand);
       if constexpr (std::is_same_v<Acc<T>, T>) {
-        parallel_chunks(n_in, 1 << 16, [&](int64_t lo, int64_t hi) {
-          std::fill(o + lo, o + hi, T(0));
-        });
+        parallel_chunks(n_in, 1 << 16,
+                        [&](int64_t lo, int64_t hi) { std::fill(o + lo, o + hi, T(0)); });
         plan_scatter<T>(is_max, *plan, s, x, o);
       } else {
         std::vector<Acc<T>> acc(size_t(n_in), Acc<T>(0));
