@@ -246,6 +246,18 @@ TEST(NnFunctions, JitAndVmapAgreeWithEager) {
   Array gj = jx::jit(jx::grad([&](const Array& v) { return np::sum(f(v) * v); }))(a);
   Array ge = jx::grad([&](const Array& v) { return np::sum(f(v) * v); })(a);
   EXPECT_TRUE(np::allclose(gj, ge, 1e-5, 1e-6));
+  // Positive axes refer to the per-example array under vmap.
+  Array b = np::reshape(np::linspace(-2, 2, 24), {2, 3, 4});
+  auto g = [](const Array& v) { return nn::softmax(v, 0) + nn::logsumexp(v, 0, true); };
+  Array mapped = jx::vmap(g)(b);
+  EXPECT_TRUE(np::allclose(mapped[1], g(b[1]), 1e-6, 1e-6));
+  Array gm = jx::vmap(jx::grad([&](const Array& v) { return np::sum(g(v) * v); }))(b);
+  Array g1 = jx::grad([&](const Array& v) { return np::sum(g(v) * v); })(b[1]);
+  EXPECT_TRUE(np::allclose(gm[1], g1, 1e-5, 1e-6));
+  Array oh = jx::vmap([](const Array& l) { return nn::one_hot(l, 3, jx::float32, 0); })(
+      np::array({{0, 2}, {1, 1}}));
+  ASSERT_EQ(oh.shape(), Shape({2, 3, 2}));
+  EXPECT_TRUE(np::array_equal(oh[0], nn::one_hot(np::array({0, 2}), 3, jx::float32, 0)));
 }
 
 void expect_error(const std::function<void()>& f, const std::string& needle) {
