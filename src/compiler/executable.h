@@ -8,7 +8,12 @@
 #include <string>
 #include <vector>
 
+#include "compiler/fusion.h"
 #include "jx/ir.h"
+
+namespace jx::cpu::llvm_backend {
+struct CompiledKernel;
+}
 
 namespace jx::compiler {
 
@@ -40,13 +45,23 @@ class Executable {
 
  private:
   struct Step {
-    const Primitive* prim;
+    const Primitive* prim = nullptr;  ///< null for a fused kernel
     Params params;
+    int kernel = -1;  ///< index into kernels_ for a fused kernel
     std::vector<Atom> inputs;
     std::vector<int> outputs;
     std::vector<int> free_after;  ///< vars whose last use is this step
   };
+  struct Kernel {
+    FusedKernel fused;
+    std::shared_ptr<const cpu::llvm_backend::CompiledKernel> code;
+    /// For each output param: the input param whose dying buffer it may
+    /// take (every load of it reads exactly where the output is stored), or -1.
+    std::vector<int> reusable_input;
+  };
+  void run_kernel_step(const Step& s, std::vector<Array>& env) const;
   ClosedJaxpr traced_, optimized_;
+  std::vector<Kernel> kernels_;
   std::string name_;
   std::vector<bool> donated_;
   std::vector<Step> steps_;

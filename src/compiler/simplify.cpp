@@ -1,7 +1,10 @@
 // Algebraic simplification on the jaxpr. Each rewrite is exact in IEEE
 // arithmetic (x*1, x/1, x-0; x+0 only for integers since -0+0 is +0), or a
 // pure restructuring (double negation, convert to the same dtype, chains of
-// reshapes, transposes and broadcasts collapse into one).
+// reshapes, transposes and broadcasts collapse into one; a transpose that
+// swaps the two free blocks of a dot_general's result becomes the dot_general
+// with its operands swapped: (A B)^T = B^T A^T, so gradients of matmuls never
+// materialize a transpose).
 #include <cstring>
 #include <limits>
 #include <optional>
@@ -26,10 +29,29 @@ double scalar_value(const Atom& a, const std::unordered_map<int, const Eqn*>& de
   return lit->item<double>();
 }
 
+// perm swaps the [lhs free] and [rhs free] blocks of a dot_general result
+// laid out [batch, lhs free, rhs free], keeping each block's order.
+bool swaps_dot_blocks(const std::vector<int64_t>& perm, size_t nb, size_t nl, size_t nr) {
+  if (perm.size() != nb + nl + nr || nl == 0 || nr == 0) return false;
+  for (size_t i = 0; i < nb; ++i)
+    if (perm[i] != int64_t(i)) return false;
+  for (size_t i = 0; i < nr; ++i)
+    if (perm[nb + i] != int64_t(nb + nl + i)) return false;
+  for (size_t i = 0; i < nl; ++i)
+    if (perm[nb + nr + i] != int64_t(nb + i)) return false;
+  return true;
+}
+
 }  // namespace
 
 void simplify(ClosedJaxpr& c) {
   Jaxpr& j = c.jaxpr;
+  std::unordered_map<int, int> uses;
+  for (const Eqn& e : j.eqns)
+    for (const Atom& a : e.inputs)
+      if (!a.is_literal()) ++uses[a.var];
+  for (const Atom& a : j.outvars)
+    if (!a.is_literal()) ++uses[a.var];
   std::unordered_map<int, const Eqn*> def;
   std::unordered_map<int, Atom> rename;
   std::vector<Eqn> out;
@@ -81,7 +103,24 @@ void simplify(ClosedJaxpr& c) {
           replace = e.inputs[0];
         } else if (!e.inputs[0].is_literal()) {
           auto it = def.find(e.inputs[0].var);
-          if (it != def.end() && it->second->prim->name == "transpose") {
+          const Eqn* d = it != def.end() ? it->second : nullptr;
+          if (d && d->prim->name == "dot_general" && uses[e.inputs[0].var] == 1) {
+            const auto& lb = d->params.get_ints("lhs_batch_dimensions");
+            const auto& lc = d->params.get_ints("lhs_contracting_dimensions");
+            const auto& rc = d->params.get_ints("rhs_contracting_dimensions");
+            size_t nl = size_t(aval(d->inputs[0]).ndim()) - lb.size() - lc.size();
+            size_t nr = size_t(aval(d->inputs[1]).ndim()) - lb.size() - rc.size();
+            if (swaps_dot_blocks(perm, lb.size(), nl, nr)) {
+              Params p = d->params;
+              p.set("lhs_contracting_dimensions", d->params.get_ints("rhs_contracting_dimensions"));
+              p.set("rhs_contracting_dimensions", d->params.get_ints("lhs_contracting_dimensions"));
+              p.set("lhs_batch_dimensions", d->params.get_ints("rhs_batch_dimensions"));
+              p.set("rhs_batch_dimensions", d->params.get_ints("lhs_batch_dimensions"));
+              e.prim = d->prim;
+              e.params = std::move(p);
+              e.inputs = {d->inputs[1], d->inputs[0]};
+            }
+          } else if (d && d->prim->name == "transpose") {
             // transpose(transpose(x, p), q) = transpose(x, p[q])
             const auto& p = it->second->params.get_ints("permutation");
             std::vector<int64_t> composed;

@@ -108,6 +108,32 @@ TEST(Jit, DonationReusesAndForbidsLaterUse) {
   EXPECT_NE(m.find("donated"), std::string::npos) << m;
 }
 
+TEST(Jit, DonatingTheSameBufferTwiceIsAnError) {
+  auto g = jx::jit([](const Array& a, const Array& b) { return a + b; }, {.donate_argnums = {0, 1}});
+  Array x = np::full({4096}, 1.f);
+  std::string m = message_of([&] { g(x, x); });
+  EXPECT_NE(m.find("donated but its buffer is also passed"), std::string::npos) << m;
+  Array y = np::full({4096}, 2.f);
+  EXPECT_EQ(vec(g(np::full({4096}, 1.f), y))[0], 3.f);
+}
+
+TEST(Jit, FusedKernelsShowInTheCompiledText) {
+  auto f = jx::jit([](const Array& x) {
+    Array e = np::exp(x - np::max(x, -1, true));
+    return e / np::sum(e, -1, true);
+  });
+  Array x = np::reshape(np::arange(12.f), {3, 4});
+  std::string text = f.lower(x).compile().as_text();
+  EXPECT_NE(text.find("1 fused kernels"), std::string::npos) << text;
+  EXPECT_NE(text.find("kernel IR"), std::string::npos) << text;
+  if (!std::getenv("JX_KERNEL_INTERPRET")) EXPECT_NE(text.find("define"), std::string::npos) << text;
+  auto y = vec(f(x));
+  double s = 0;
+  for (int k = 0; k < 4; ++k) s += std::exp(double(k) - 3);
+  EXPECT_NEAR(y[3], 1 / s, 1e-6);
+  EXPECT_NEAR(y[4], std::exp(-3.0) / s, 1e-6);
+}
+
 TEST(Jit, ConcurrentCallsFromThreads) {
   auto g = jx::jit([](const Array& x) { return np::sum(x * x); });
   std::vector<std::thread> ts;

@@ -77,3 +77,33 @@ TEST(Passes, InlineNestedJit) {
   ASSERT_EQ(j.jaxpr.eqns.size(), 2u) << j;
   EXPECT_EQ(j.jaxpr.eqns[0].prim->name, "sin");
 }
+
+TEST(Passes, SimplifyFoldsATransposedDotIntoSwappedOperands) {
+  // (A B)^T = B^T A^T: the gradient of a matmul never materializes a transpose.
+  EXPECT_EQ(run("{ lambda ; a:f32[4,3] b:f32[4,5]. let "
+                "c:f32[3,5] = dot_general[lhs_contracting_dimensions=(0,) rhs_contracting_dimensions=(0,) "
+                "lhs_batch_dimensions=() rhs_batch_dimensions=()] a b; "
+                "d:f32[5,3] = transpose[permutation=(1, 0)] c in (d,) }",
+                [](jx::ClosedJaxpr& c) {
+                  jx::compiler::simplify(c);
+                  jx::compiler::dce(c);
+                }),
+            canon("{ lambda ; a:f32[4,3] b:f32[4,5]. let "
+                  "d:f32[5,3] = dot_general[lhs_contracting_dimensions=(0,) rhs_contracting_dimensions=(0,) "
+                  "lhs_batch_dimensions=() rhs_batch_dimensions=()] b a in (d,) }"));
+  // A dot used twice keeps its transpose (no recomputation).
+  std::string twice = "{ lambda ; a:f32[4,3] b:f32[4,5]. let "
+                      "c:f32[3,5] = dot_general[lhs_contracting_dimensions=(0,) rhs_contracting_dimensions=(0,) "
+                      "lhs_batch_dimensions=() rhs_batch_dimensions=()] a b; "
+                      "d:f32[5,3] = transpose[permutation=(1, 0)] c in (d, c) }";
+  EXPECT_EQ(run(twice, jx::compiler::simplify), canon(twice));
+}
+
+TEST(Passes, TransposedDotGivesTheSameValues) {
+  auto f = [](const jx::Array& a, const jx::Array& b) {
+    return jx::np::transpose(jx::lax::dot_general(a, b, {{0}, {0}, {}, {}}));
+  };
+  jx::Array a = jx::random::normal(jx::random::key(1), {4, 3});
+  jx::Array b = jx::random::normal(jx::random::key(2), {4, 5});
+  EXPECT_TRUE(jx::np::allclose(jx::jit(f)(a, b), f(a, b), 1e-6, 1e-6));
+}
