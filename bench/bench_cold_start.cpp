@@ -1,0 +1,85 @@
+// Cold start: process start to the first completed jitted training step of
+// the flagship CNN (examples/fashion_mnist.cpp's model, here built from
+// jx::nn), initialization and compilation included, then exit. Run it under
+// `/usr/bin/time -v` for the wall time and the peak resident memory; the
+// JAX side is `bench/jax_train.py --cold-start` (same model, optax adamw
+// with a warmup-cosine schedule, batch f32[128,1,28,28]).
+//
+//   /usr/bin/time -v ./build/bench_cold_start [--steps N]
+//
+// Set JX_DISABLE_DISK_CACHE=1 for a truly cold compile (the LLVM kernel
+// cache on disk otherwise serves a second run). --steps N runs N steps
+// (peak memory over a longer run); it prints the time from main() to the end
+// of the first step and the first loss.
+#include <jx/jx.h>
+#include <jx/nn.h>
+#include <jx/optim.h>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <tuple>
+
+namespace np = jx::np;
+namespace nn = jx::nn;
+namespace optim = jx::optim;
+using jx::Array;
+
+namespace {
+
+struct Cnn {
+  nn::Conv2d conv1, conv2;
+  nn::Linear fc1, fc2;
+  Cnn() = default;
+  explicit Cnn(const Array& key) {
+    Array k = jx::random::split(key, 4);
+    conv1 = nn::Conv2d(1, 32, 3, k[0], {.stride = 2, .padding = "SAME"});
+    conv2 = nn::Conv2d(32, 64, 3, k[1], {.stride = 2, .padding = "SAME"});
+    fc1 = nn::Linear(64 * 7 * 7, 128, k[2]);
+    fc2 = nn::Linear(128, 10, k[3]);
+  }
+  Array operator()(const Array& x) const {
+    Array h = nn::relu(conv2(nn::relu(conv1(x))));
+    h = np::reshape(h, {h.shape()[0], 64 * 7 * 7});
+    return fc2(nn::relu(fc1(h)));
+  }
+};
+JX_TREE(Cnn, conv1, conv2, fc1, fc2);
+
+Array loss_fn(const Cnn& m, const Array& x, const Array& y) {
+  return -np::mean(np::sum(nn::one_hot(y, 10) * nn::log_softmax(m(x)), -1));
+}
+
+}  // namespace
+
+int main(int argc, char** argv) try {
+  auto t0 = std::chrono::steady_clock::now();
+  int steps = 1;
+  if (argc == 3 && std::string(argv[1]) == "--steps") steps = std::max(1, std::atoi(argv[2]));
+  Cnn params(jx::random::key(0));
+  auto opt = optim::adamw(optim::warmup_cosine_decay_schedule(0.0, 3e-3, 100, 1400),
+                          {.weight_decay = 1e-4});
+  optim::OptState state = opt.init(params);
+  auto step = jx::jit(
+      [&opt](const Cnn& p, const optim::OptState& s, const Array& x, const Array& y) {
+        auto [l, g] = jx::value_and_grad(loss_fn)(p, x, y);
+        auto [u, s2] = opt.update(g, s, p);
+        return std::make_tuple(optim::apply_updates(p, u), s2, l);
+      },
+      {.donate_argnums = {0, 1}});
+  Array x = jx::random::uniform(jx::random::key(1), {128, 1, 28, 28});
+  Array y = jx::random::randint(jx::random::key(2), {128}, 0, 10);
+  Array loss;
+  std::tie(params, state, loss) = step(params, state, x, y);
+  double first = loss.item<double>();
+  double ms =
+      std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
+  for (int i = 1; i < steps; ++i) std::tie(params, state, loss) = step(params, state, x, y);
+  std::printf("cold start: first step loss %.6f after %.1f ms in main (%d steps)\n", first, ms,
+              steps);
+  return 0;
+} catch (const std::exception& e) {
+  std::fprintf(stderr, "bench_cold_start: %s\n", e.what());
+  return 1;
+}

@@ -1,0 +1,109 @@
+#!/usr/bin/env bash
+# Training-step benchmarks of jx and JAX + optax + equinox in one session,
+# interleaved (jx, JAX, jx, JAX ...) so both see the same machine load, then
+# a table of medians across rounds and the jx/JAX ratios.
+#
+#   bench/run_train_bench.sh            # ROUNDS=3 STEPS=25 THREADS="1 2" by default
+#   ROUNDS=5 ONLY=cnn,mlp_sgd bench/run_train_bench.sh
+#
+# Needs build/bench_train and build/bench_cold_start (cmake --build build
+# --target bench_train bench_cold_start), the JAX venv printed by
+# ../shared/tools/jax-venv (jax, optax, equinox) and /usr/bin/time (Debian
+# package `time`). 1 thread: taskset -c 0 for both, JX_NUM_THREADS=1 and
+# OMP_NUM_THREADS=1 for jx, --threads 1 (no XLA intra-op threads) for JAX.
+# JX_DISABLE_DISK_CACHE=1 everywhere, so every jx compile is a real compile.
+# The raw output stays in $LOG_DIR (default: a fresh temporary directory).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=${PY:-$(../shared/tools/jax-venv)}
+ROUNDS=${ROUNDS:-3}
+STEPS=${STEPS:-25}
+THREADS=${THREADS:-"1 2"}
+ONLY=${ONLY:-}
+LOG_DIR=${LOG_DIR:-$(mktemp -d /tmp/jx_train_bench.XXXXXX)}
+mkdir -p "$LOG_DIR"
+export JAX_PLATFORMS=cpu JX_DISABLE_DISK_CACHE=1
+for f in build/bench_train build/bench_cold_start /usr/bin/time; do
+  [[ -x $f ]] || { echo "missing $f" >&2; exit 1; }
+done
+only_args=()
+[[ -n $ONLY ]] && only_args=(--only "$ONLY")
+
+# cold <side> <steps> <command...>: wall time and peak RSS from /usr/bin/time -v.
+cold() {
+  local side=$1 steps=$2
+  shift 2
+  local out
+  out=$(/usr/bin/time -v "$@" 2>&1) || { echo "$out" >&2; exit 1; }
+  local wall rss
+  wall=$(awk -F': ' '/Elapsed \(wall clock\)/ {n = split($2, t, ":"); s = 0;
+         for (i = 1; i <= n; i++) s = s * 60 + t[i]; print s * 1000}' <<<"$out")
+  rss=$(awk -F': ' '/Maximum resident set size/ {print $2 / 1024}' <<<"$out")
+  echo "COLD $side steps=$steps wall_ms=$wall rss_mb=$rss" | tee -a "$LOG_DIR/cold.txt"
+}
+
+echo "# logs in $LOG_DIR; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); jx $(git rev-parse --short HEAD)"
+for ((r = 1; r <= ROUNDS; r++)); do
+  echo "# round $r/$ROUNDS"
+  for t in $THREADS; do
+    pin=()
+    [[ $t == 1 ]] && pin=(taskset -c 0)
+    JX_NUM_THREADS=$t OMP_NUM_THREADS=$t "${pin[@]}" ./build/bench_train --steps "$STEPS" \
+      "${only_args[@]}" | sed 's/^RESULT/RESULT jx/' | tee -a "$LOG_DIR/results.txt"
+    "${pin[@]}" "$PY" bench/jax_train.py --threads "$t" --steps "$STEPS" "${only_args[@]}" |
+      sed 's/^RESULT/RESULT jax/' | tee -a "$LOG_DIR/results.txt"
+  done
+  if [[ -z $ONLY || $ONLY == *cnn* ]]; then
+    cold jx 1 ./build/bench_cold_start
+    cold jax 1 "$PY" bench/jax_train.py --cold-start
+    cold jx 20 ./build/bench_cold_start --steps 20
+    cold jax 20 "$PY" bench/jax_train.py --cold-start --cold-steps 20
+  fi
+done
+
+"$PY" - "$LOG_DIR" <<'EOF'
+import collections, statistics, sys
+log = sys.argv[1]
+runs = collections.defaultdict(list)
+for line in open(f"{log}/results.txt"):
+    if not line.startswith("RESULT"):
+        continue
+    _, side, name, *kv = line.split()
+    kv = dict(x.split("=") for x in kv)
+    runs[(side, name, int(kv["threads"]))].append((float(kv["step_ms"]), float(kv["compile_ms"])))
+med = lambda xs: statistics.median(xs)
+targets = {"cnn": 0.8, "mlp_adamw": 0.8, "mlp_sgd": 0.8, "transformer": 0.8, "per_example": 1.0}
+ctargets = {"cnn": 0.2, "mlp_adamw": 0.2, "mlp_sgd": 0.2}
+print("\n| workload | threads | jx step (ms) | JAX step (ms) | jx/JAX (target) "
+      "| jx compile (ms) | XLA compile (ms) | jx/XLA (target) |")
+print("| --- | --- | --- | --- | --- | --- | --- | --- |")
+order = ["cnn", "mlp_adamw", "mlp_sgd", "transformer", "per_example"]
+keys = sorted({(n, t) for (_, n, t) in runs}, key=lambda k: (order.index(k[0]) if k[0] in order else 99, k[1]))
+for name, t in keys:
+    jx, jax = runs.get(("jx", name, t)), runs.get(("jax", name, t))
+    if not jx or not jax:
+        continue
+    js, xs = med([a for a, _ in jx]), med([a for a, _ in jax])
+    jc, xc = med([b for _, b in jx]), med([b for _, b in jax])
+    st = f"{js / xs:.2f}x (≤ {targets.get(name, 1.0)})"
+    ct = f"{jc / xc:.2f}x" + (f" (≤ {ctargets[name]})" if name in ctargets else "")
+    print(f"| {name} | {t} | {js:.2f} | {xs:.2f} | {st} | {jc:.0f} | {xc:.0f} | {ct} |")
+try:
+    cold = collections.defaultdict(list)
+    for line in open(f"{log}/cold.txt"):
+        _, side, steps, wall, rss = line.split()
+        cold[(side, steps.split("=")[1])].append((float(wall.split("=")[1]), float(rss.split("=")[1])))
+except FileNotFoundError:
+    sys.exit(0)
+print("\n| cold start (flagship CNN) | jx | JAX | jx/JAX (target) |")
+print("| --- | --- | --- | --- |")
+for steps in ("1", "20"):
+    j, x = cold.get(("jx", steps)), cold.get(("jax", steps))
+    if not j or not x:
+        continue
+    jw, xw = med([a for a, _ in j]), med([a for a, _ in x])
+    jr, xr = med([b for _, b in j]), med([b for _, b in x])
+    if steps == "1":
+        print(f"| process start to first step done (ms) | {jw:.0f} | {xw:.0f} | {jw / xw:.2f}x (≤ 0.1) |")
+    print(f"| peak RSS, {steps} step{'s' if steps != '1' else ''} (MB) | {jr:.0f} | {xr:.0f} | {jr / xr:.2f}x (≤ 1) |")
+EOF
