@@ -59,6 +59,15 @@ def main():
         g = jax.jit(fn)
         t = median_time(lambda: g(y).block_until_ready())
         print(f"jax jit {name} [4096,1024]: {t * 1e3:.2f} ms")
+    # Compile time: trace + lower + XLA compile of a fresh function each time
+    # (a new lambda defeats jax's caches; the persistent cache is off by default).
+    times = []
+    for i in range(5):
+        fn = lambda x, i=i: softmax(x) + 0.0 * i
+        t0 = time.perf_counter()
+        jax.jit(fn).lower(y).compile()
+        times.append(time.perf_counter() - t0)
+    print(f"jax compile softmax: {statistics.median(times) * 1e3:.1f} ms")
 
 
 if __name__ == "__main__":
