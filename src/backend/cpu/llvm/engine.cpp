@@ -13,6 +13,7 @@
 #include <llvm/IR/Verifier.h>
 #include <llvm/MC/TargetRegistry.h>
 #include <llvm/Passes/PassBuilder.h>
+#include <llvm/Support/CommandLine.h>
 #include <llvm/Support/MemoryBuffer.h>
 #include <llvm/Support/TargetSelect.h>
 #include <llvm/Support/raw_ostream.h>
@@ -88,6 +89,10 @@ Engine& engine() {
     // than LLVM's default 8 before giving up on vectorizing (buffers may
     // alias, so the vectorizer must check).
     llvm::VectorizerParams::RuntimeMemoryCheckThreshold = 64;
+    // No vectorized epilogue loop: it doubles the code of every loop (and
+    // the compile time) for a remainder of at most one vector.
+    const char* args[] = {"jx", "-enable-epilogue-vectorization=false"};
+    llvm::cl::ParseCommandLineOptions(2, args);
     auto* en = new Engine;  // never destroyed: compiled code lives for the process
     auto jtmb = orc::JITTargetMachineBuilder::detectHost();
     if (!jtmb) fail("cannot detect the host CPU: " + take(jtmb.takeError()));
@@ -175,6 +180,9 @@ CacheEntry compile_object(const kir::Kernel& k) {
     if (f.isDeclaration()) continue;
     f.addFnAttr("target-cpu", (*tm)->getTargetCPU());
     f.addFnAttr("target-features", (*tm)->getTargetFeatureString());
+    // Full-width vectors on AVX-512 hosts: LLVM defaults some of them to
+    // 256 bits, which halves the throughput of the polynomial math.
+    if ((*tm)->getTargetFeatureString().contains("+avx512f")) f.addFnAttr("prefer-vector-width", "512");
   }
   std::string verr;
   llvm::raw_string_ostream vos(verr);

@@ -161,7 +161,15 @@ class Renderer {
     llvm::BasicBlock* latch = b_.GetInsertBlock();
     iv->addIncoming(ivn, latch);
     for (size_t i = 0; i < phis.size(); ++i) phis[i]->addIncoming(next[i], latch);
-    b_.CreateCondBr(b_.CreateICmpSLT(ivn, hi), head, exit);
+    auto* br = b_.CreateCondBr(b_.CreateICmpSLT(ivn, hi), head, exit);
+    // One vector per iteration (no interleaving): the loops are memory
+    // bound or long polynomials, and the code (and compile time) halves.
+    llvm::Metadata* il[] = {llvm::MDString::get(c_, "llvm.loop.interleave.count"),
+                            llvm::ConstantAsMetadata::get(b_.getInt32(1))};
+    llvm::Metadata* ops[] = {nullptr, llvm::MDNode::get(c_, il)};
+    auto* md = llvm::MDNode::getDistinct(c_, ops);
+    md->replaceOperandWith(0, md);
+    br->setMetadata(llvm::LLVMContext::MD_loop, md);
     b_.SetInsertPoint(exit);
     Carried out;
     for (size_t i = 0; i < init.size(); ++i) {
