@@ -154,7 +154,7 @@ const Bound kBounds[] = {
     {UnaryOp::kLog1p, "log1p", 1, 1.5, 0},
     {UnaryOp::kExpm1, "expm1", 1.5, 2, 0},
     {UnaryOp::kTanh, "tanh", 1.5, 1.5, 0},
-    {UnaryOp::kLogistic, "logistic", 2.5, 2.5, 0},
+    {UnaryOp::kLogistic, "logistic", 3, 2.5, 0},
     {UnaryOp::kSin, "sin", 1, 1.5, 1e6},  // f64: |x| < 1e6 (see docs); f32: all
     {UnaryOp::kCos, "cos", 1, 1.5, 1e6},
     {UnaryOp::kErf, "erf", 1, 2.5, 0},

@@ -41,8 +41,9 @@ struct CompiledKernel {
 /// kernel text compile once. The result lives for the process.
 std::shared_ptr<const CompiledKernel> compile_kernel(const compiler::kir::Kernel& k);
 
-/// Compiles several kernels (each as by compile_kernel; the ones not cached
-/// share one LLVM module, so one optimization and object emission).
+/// Compiles several kernels (each as by compile_kernel), in parallel on the
+/// jx thread pool: every kernel is its own module, so the disk cache stays
+/// per kernel. Rethrows the first failure after all finish.
 std::vector<std::shared_ptr<const CompiledKernel>> compile_kernels(
     std::span<const compiler::kir::Kernel> ks);
 

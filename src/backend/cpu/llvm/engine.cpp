@@ -182,7 +182,8 @@ CacheEntry compile_object(const kir::Kernel& k) {
     f.addFnAttr("target-features", (*tm)->getTargetFeatureString());
     // Full-width vectors on AVX-512 hosts: LLVM defaults some of them to
     // 256 bits, which halves the throughput of the polynomial math.
-    if ((*tm)->getTargetFeatureString().contains("+avx512f")) f.addFnAttr("prefer-vector-width", "512");
+    if ((*tm)->getTargetFeatureString().contains("+avx512f"))
+      f.addFnAttr("prefer-vector-width", "512");
   }
   std::string verr;
   llvm::raw_string_ostream vos(verr);
