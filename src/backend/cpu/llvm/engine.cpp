@@ -91,8 +91,11 @@ Engine& engine() {
     llvm::VectorizerParams::RuntimeMemoryCheckThreshold = 64;
     // No vectorized epilogue loop: it doubles the code of every loop (and
     // the compile time) for a remainder of at most one vector.
-    const char* args[] = {"jx", "-enable-epilogue-vectorization=false"};
-    llvm::cl::ParseCommandLineOptions(2, args);
+    // (Set on the registered option itself: parsing an argv could exit the
+    // process on a conflict with another LLVM user.)
+    auto& opts = llvm::cl::getRegisteredOptions();
+    if (auto it = opts.find("enable-epilogue-vectorization"); it != opts.end())
+      it->second->addOccurrence(0, "enable-epilogue-vectorization", "false");
     auto* en = new Engine;  // never destroyed: compiled code lives for the process
     auto jtmb = orc::JITTargetMachineBuilder::detectHost();
     if (!jtmb) fail("cannot detect the host CPU: " + take(jtmb.takeError()));
