@@ -27,6 +27,8 @@
 // timing, write DIR/<name>.npz with the initial parameter leaves (p000...,
 // in tree order), the data (x, y) and the losses of 3 steps (or the
 // per-example gradient norms) for jax_train.py --check to compare.
+// --print writes each training step's compiled program (optimized IR and
+// plan) to stderr; JX_PROFILE_STEPS=1 adds each step's time per plan entry.
 // Threads: JX_NUM_THREADS (and OMP_NUM_THREADS for oneDNN).
 #include <jx/io.h>
 #include <jx/jx.h>
@@ -150,6 +152,7 @@ struct Options {
   std::set<std::string> only;
   int steps = 25;
   std::string check_dir;
+  bool print = false;
   bool wants(const std::string& n) const { return only.empty() || only.count(n); }
 };
 
@@ -211,6 +214,8 @@ void run_training(const Options& o, const std::string& name, M model,
   auto t0 = Clock::now();
   std::tie(params, state, loss) = step(params, state, x, y);
   double first = ms_since(t0);
+  if (o.print)
+    std::fprintf(stderr, "%s\n", step.lower(params, state, x, y).compile().as_text().c_str());
   double first_loss = loss.item<double>();
   for (int i = 0; i < 3; ++i) std::tie(params, state, loss) = step(params, state, x, y);
   std::vector<double> times;
@@ -244,8 +249,11 @@ void run_per_example(const Options& o, const nn::MLP& model, const Array& x, con
     return;
   }
   auto t0 = Clock::now();
-  double norm0 = per_example_norms(pe(model, x, y))[0].item<double>();
+  nn::MLP g0 = pe(model, x, y);
+  g0.layers[0].weight.block_until_ready();
   double first = ms_since(t0);
+  double norm0 = per_example_norms(g0)[0].item<double>();
+  g0 = nn::MLP();
   for (int i = 0; i < 3; ++i) pe(model, x, y);
   std::vector<double> times;
   for (int i = 0; i < o.steps; ++i) {
@@ -266,10 +274,12 @@ Options parse(int argc, char** argv) {
       for (std::string w; std::getline(ss, w, ',');) o.only.insert(w);
     } else if (a == "--steps" && i + 1 < argc) {
       o.steps = std::max(1, std::atoi(argv[++i]));
+    } else if (a == "--print") {
+      o.print = true;
     } else if (a == "--check" && i + 1 < argc) {
       o.check_dir = argv[++i];
     } else {
-      std::fprintf(stderr, "usage: bench_train [--only a,b] [--steps N] [--check DIR]\n");
+      std::fprintf(stderr, "usage: bench_train [--only a,b] [--steps N] [--check DIR] [--print]\n");
       std::exit(2);
     }
   }

@@ -12,7 +12,9 @@
 # package `time`). 1 thread: taskset -c 0 for both, JX_NUM_THREADS=1 and
 # OMP_NUM_THREADS=1 for jx, --threads 1 (no XLA intra-op threads) for JAX.
 # JX_DISABLE_DISK_CACHE=1 everywhere, so every jx compile is a real compile.
-# The raw output stays in $LOG_DIR (default: a fresh temporary directory).
+# The raw output stays in $LOG_DIR (default: a fresh temporary directory),
+# with the copies of the binaries and libjx that ran (RUNPATH yields to
+# LD_LIBRARY_PATH).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=${PY:-$(../shared/tools/jax-venv)}
@@ -26,6 +28,12 @@ export JAX_PLATFORMS=cpu JX_DISABLE_DISK_CACHE=1
 for f in build/bench_train build/bench_cold_start /usr/bin/time; do
   [[ -x $f ]] || { echo "missing $f" >&2; exit 1; }
 done
+# Run a private copy of the binaries and libjx (taken under the build lock),
+# so a rebuild in the shared tree cannot change or break them mid-run.
+BIN="$LOG_DIR/bin"
+mkdir -p "$BIN"
+flock /tmp/jx-build.lock cp -L build/bench_train build/bench_cold_start build/libjx.so.0 "$BIN/"
+export LD_LIBRARY_PATH="$BIN${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
 only_args=()
 [[ -n $ONLY ]] && only_args=(--only "$ONLY")
 
@@ -42,21 +50,21 @@ cold() {
   echo "COLD $side steps=$steps wall_ms=$wall rss_mb=$rss" | tee -a "$LOG_DIR/cold.txt"
 }
 
-echo "# logs in $LOG_DIR; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); jx $(git rev-parse --short HEAD)"
+echo "# logs in $LOG_DIR; $(nproc) cores; load: $(cut -d' ' -f1-3 /proc/loadavg); jx $(git rev-parse --short HEAD)$(git status --porcelain -- src include | grep -q . && echo ' + uncommitted src/include changes')"
 for ((r = 1; r <= ROUNDS; r++)); do
   echo "# round $r/$ROUNDS"
   for t in $THREADS; do
     pin=()
     [[ $t == 1 ]] && pin=(taskset -c 0)
-    JX_NUM_THREADS=$t OMP_NUM_THREADS=$t "${pin[@]}" ./build/bench_train --steps "$STEPS" \
+    JX_NUM_THREADS=$t OMP_NUM_THREADS=$t "${pin[@]}" "$BIN/bench_train" --steps "$STEPS" \
       "${only_args[@]}" | sed 's/^RESULT/RESULT jx/' | tee -a "$LOG_DIR/results.txt"
     "${pin[@]}" "$PY" bench/jax_train.py --threads "$t" --steps "$STEPS" "${only_args[@]}" |
       sed 's/^RESULT/RESULT jax/' | tee -a "$LOG_DIR/results.txt"
   done
   if [[ -z $ONLY || $ONLY == *cnn* ]]; then
-    cold jx 1 ./build/bench_cold_start
+    cold jx 1 "$BIN/bench_cold_start"
     cold jax 1 "$PY" bench/jax_train.py --cold-start
-    cold jx 20 ./build/bench_cold_start --steps 20
+    cold jx 20 "$BIN/bench_cold_start" --steps 20
     cold jax 20 "$PY" bench/jax_train.py --cold-start --cold-steps 20
   fi
 done
