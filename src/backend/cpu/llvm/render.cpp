@@ -162,11 +162,13 @@ class Renderer {
     iv->addIncoming(ivn, latch);
     for (size_t i = 0; i < phis.size(); ++i) phis[i]->addIncoming(next[i], latch);
     auto* br = b_.CreateCondBr(b_.CreateICmpSLT(ivn, hi), head, exit);
-    // One vector per iteration (no interleaving): the loops are memory
-    // bound or long polynomials, and the code (and compile time) halves.
+    // One vector per iteration (no interleaving) and no unrolling: the loops
+    // are memory bound or long polynomials, and full unrolling of rows with
+    // constant extents would multiply the code (and the compile time).
     llvm::Metadata* il[] = {llvm::MDString::get(c_, "llvm.loop.interleave.count"),
                             llvm::ConstantAsMetadata::get(b_.getInt32(1))};
-    llvm::Metadata* ops[] = {nullptr, llvm::MDNode::get(c_, il)};
+    llvm::Metadata* nu[] = {llvm::MDString::get(c_, "llvm.loop.unroll.disable")};
+    llvm::Metadata* ops[] = {nullptr, llvm::MDNode::get(c_, il), llvm::MDNode::get(c_, nu)};
     auto* md = llvm::MDNode::getDistinct(c_, ops);
     md->replaceOperandWith(0, md);
     br->setMetadata(llvm::LLVMContext::MD_loop, md);
