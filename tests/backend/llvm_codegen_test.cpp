@@ -217,7 +217,9 @@ TEST(LlvmCodegen, LayernormTwoReducedDimsTransposed) {
       Buffers a = random_buffers(k, rng), b = a;
       run_interp(k, a);
       run_jit(k, b);
-      EXPECT_TRUE(same_outputs(k, a, b, 16, dt == jx::float32 ? 1e-5 : 1e-13)) << transposed;
+      EXPECT_TRUE(same_outputs(k, a, b, 16, dt == jx::float32 ? 1e-5 : 1e-13,
+                               dt == jx::float32 ? 1e-5 : 1e-13))
+          << transposed;
     }
   }
 }

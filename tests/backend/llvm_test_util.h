@@ -124,9 +124,10 @@ inline double ulp_diff(DType dt, double a, double b) {
 }
 
 /// Compares every output: bitwise-equal (up to NaN payloads) when ulps == 0
-/// and rel == 0, else within `ulps` or relative error `rel`.
+/// and rel == 0, else within `ulps`, relative error `rel` or absolute error
+/// `atol` (for values that cancel, like x - mean(x)).
 inline ::testing::AssertionResult same_outputs(const kir::Kernel& k, Buffers& a, Buffers& b,
-                                               double ulps = 0, double rel = 0) {
+                                               double ulps = 0, double rel = 0, double atol = 0) {
   for (size_t p = 0; p < k.params.size(); ++p) {
     if (!k.params[p].is_output) continue;
     DType dt = k.params[p].dtype;
@@ -143,7 +144,8 @@ inline ::testing::AssertionResult same_outputs(const kir::Kernel& k, Buffers& a,
         ok = std::signbit(x) == std::signbit(y) || ulps > 0 || rel > 0;
       else
         ok = ulp_diff(dt, x, y) <= ulps ||
-             std::fabs(x - y) <= rel * std::max(std::fabs(x), std::fabs(y));
+             std::fabs(x - y) <= rel * std::max(std::fabs(x), std::fabs(y)) ||
+             std::fabs(x - y) <= atol;
       if (!ok)
         return ::testing::AssertionFailure()
                << "output p" << p << "[" << i << "]: interpreter " << x << " vs jit " << y << " ("
