@@ -27,9 +27,9 @@
 // timing, write DIR/<name>.npz with the initial parameter leaves (p000...,
 // in tree order), the data (x, y) and the losses of 3 steps (or the
 // per-example gradient norms) for jax_train.py --check to compare.
-// --print writes each training step's compiled program (optimized IR and
-// plan) to stderr; JX_PROFILE_STEPS=1 adds each step's time per plan entry.
-// Threads: JX_NUM_THREADS (and OMP_NUM_THREADS for oneDNN).
+// --print writes each training step's tracing time (make_jaxpr) and
+// compiled program (optimized IR and plan) to stderr; JX_PROFILE_STEPS=1 adds each step's time per
+// plan entry. Threads: JX_NUM_THREADS (and OMP_NUM_THREADS for oneDNN).
 #include <jx/io.h>
 #include <jx/jx.h>
 #include <jx/nn.h>
@@ -190,13 +190,12 @@ void save_check(const Options& o, const std::string& name, const std::vector<Arr
 template <class M>
 void run_training(const Options& o, const std::string& name, M model,
                   const optim::GradientTransformation& opt, const Array& x, const Array& y) {
-  auto step = jx::jit(
-      [opt](const M& p, const optim::OptState& s, const Array& xb, const Array& yb) {
-        auto [l, g] = jx::value_and_grad(loss_fn<M>)(p, xb, yb);
-        auto [u, s2] = opt.update(g, s, p);
-        return std::make_tuple(optim::apply_updates(p, u), s2, l);
-      },
-      {.donate_argnums = {0, 1}, .name = name});
+  auto fn = [opt](const M& p, const optim::OptState& s, const Array& xb, const Array& yb) {
+    auto [l, g] = jx::value_and_grad(loss_fn<M>)(p, xb, yb);
+    auto [u, s2] = opt.update(g, s, p);
+    return std::make_tuple(optim::apply_updates(p, u), s2, l);
+  };
+  auto step = jx::jit(fn, {.donate_argnums = {0, 1}, .name = name});
   std::vector<Array> init_leaves = jx::tree::leaves(model);
   // Copies, so donation never touches arrays the caller still holds.
   M params = jx::tree::map([](const Array& a) { return jx::lax::copy(a); }, model);
@@ -212,6 +211,11 @@ void run_training(const Options& o, const std::string& name, M model,
     return;
   }
   auto t0 = Clock::now();
+  if (o.print) {  // tracing alone (make_jaxpr), before jit traces it again
+    size_t n = jx::make_jaxpr(fn)(params, state, x, y).jaxpr.eqns.size();
+    std::fprintf(stderr, "%s: tracing %.1f ms, %zu equations\n", name.c_str(), ms_since(t0), n);
+    t0 = Clock::now();
+  }
   std::tie(params, state, loss) = step(params, state, x, y);
   double first = ms_since(t0);
   if (o.print)

@@ -5,6 +5,7 @@
 #
 #   bench/run_train_bench.sh            # ROUNDS=3 STEPS=25 THREADS="1 2" by default
 #   ROUNDS=5 ONLY=cnn,mlp_sgd bench/run_train_bench.sh
+#   DIAG=1 bench/run_train_bench.sh   # also jx at 2 threads with OMP_WAIT_POLICY=PASSIVE
 #
 # Needs build/bench_train and build/bench_cold_start (cmake --build build
 # --target bench_train bench_cold_start), the JAX venv printed by
@@ -58,6 +59,10 @@ for ((r = 1; r <= ROUNDS; r++)); do
     [[ $t == 1 ]] && pin=(taskset -c 0)
     JX_NUM_THREADS=$t OMP_NUM_THREADS=$t "${pin[@]}" "$BIN/bench_train" --steps "$STEPS" \
       "${only_args[@]}" | sed 's/^RESULT/RESULT jx/' | tee -a "$LOG_DIR/results.txt"
+    if [[ ${DIAG:-0} == 1 && $t != 1 ]]; then  # oneDNN's OpenMP threads sleep instead of spinning
+      OMP_WAIT_POLICY=PASSIVE JX_NUM_THREADS=$t OMP_NUM_THREADS=$t "$BIN/bench_train" --steps "$STEPS" \
+        "${only_args[@]}" | sed 's/^RESULT/RESULT jx_passive/' | tee -a "$LOG_DIR/results.txt"
+    fi
     "${pin[@]}" "$PY" bench/jax_train.py --threads "$t" --steps "$STEPS" "${only_args[@]}" |
       sed 's/^RESULT/RESULT jax/' | tee -a "$LOG_DIR/results.txt"
   done
@@ -66,6 +71,19 @@ for ((r = 1; r <= ROUNDS; r++)); do
     cold jax 1 "$PY" bench/jax_train.py --cold-start
     cold jx 20 "$BIN/bench_cold_start" --steps 20
     cold jax 20 "$PY" bench/jax_train.py --cold-start --cold-steps 20
+    # With each side's on-disk compilation cache filled by an earlier run
+    # (jx's LLVM kernel cache; JAX's persistent compilation cache).
+    (
+      unset JX_DISABLE_DISK_CACHE
+      export JX_CACHE_DIR="$LOG_DIR/jx_cache" JAX_COMPILATION_CACHE_DIR="$LOG_DIR/jax_cache"
+      export JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0 JAX_PERSISTENT_CACHE_MIN_ENTRY_SIZE_BYTES=0
+      if [[ $r == 1 ]]; then
+        "$BIN/bench_cold_start" >/dev/null
+        "$PY" bench/jax_train.py --cold-start >/dev/null
+      fi
+      cold jx_cached 1 "$BIN/bench_cold_start"
+      cold jax_cached 1 "$PY" bench/jax_train.py --cold-start
+    )
   fi
 done
 
@@ -96,6 +114,14 @@ for name, t in keys:
     st = f"{js / xs:.2f}x (≤ {targets.get(name, 1.0)})"
     ct = f"{jc / xc:.2f}x" + (f" (≤ {ctargets[name]})" if name in ctargets else "")
     print(f"| {name} | {t} | {js:.2f} | {xs:.2f} | {st} | {jc:.0f} | {xc:.0f} | {ct} |")
+diag = [(n, t) for (side, n, t) in runs if side == "jx_passive"]
+if diag:
+    print("\n| workload | threads | jx, OMP_WAIT_POLICY=PASSIVE (ms) | JAX (ms) | ratio |")
+    print("| --- | --- | --- | --- | --- |")
+    for name, t in sorted(diag, key=lambda k: order.index(k[0]) if k[0] in order else 99):
+        js = med([a for a, _ in runs[("jx_passive", name, t)]])
+        xs = med([a for a, _ in runs.get(("jax", name, t), [(float("nan"), 0)])])
+        print(f"| {name} | {t} | {js:.2f} | {xs:.2f} | {js / xs:.2f}x |")
 try:
     cold = collections.defaultdict(list)
     for line in open(f"{log}/cold.txt"):
@@ -105,13 +131,18 @@ except FileNotFoundError:
     sys.exit(0)
 print("\n| cold start (flagship CNN) | jx | JAX | jx/JAX (target) |")
 print("| --- | --- | --- | --- |")
-for steps in ("1", "20"):
-    j, x = cold.get(("jx", steps)), cold.get(("jax", steps))
+def cold_pair(sj, sx, steps):
+    j, x = cold.get((sj, steps)), cold.get((sx, steps))
     if not j or not x:
-        continue
-    jw, xw = med([a for a, _ in j]), med([a for a, _ in x])
-    jr, xr = med([b for _, b in j]), med([b for _, b in x])
-    if steps == "1":
-        print(f"| process start to first step done (ms) | {jw:.0f} | {xw:.0f} | {jw / xw:.2f}x (≤ 0.1) |")
-    print(f"| peak RSS, {steps} step{'s' if steps != '1' else ''} (MB) | {jr:.0f} | {xr:.0f} | {jr / xr:.2f}x (≤ 1) |")
+        return None
+    return (med([a for a, _ in j]), med([a for a, _ in x]), med([b for _, b in j]), med([b for _, b in x]))
+rows = [("jx", "jax", "1", "process start to first step done (ms)", 0, " (≤ 0.1)"),
+        ("jx_cached", "jax_cached", "1", "the same, both compilation caches on disk warm (ms)", 0, ""),
+        ("jx", "jax", "1", "peak RSS, 1 step (MB)", 2, " (≤ 1)"),
+        ("jx", "jax", "20", "peak RSS, 20 steps (MB)", 2, " (≤ 1)")]
+for sj, sx, steps, label, col, target in rows:
+    p = cold_pair(sj, sx, steps)
+    if p:
+        a, b = p[col], p[col + 1]
+        print(f"| {label} | {a:.0f} | {b:.0f} | {a / b:.2f}x{target} |")
 EOF
