@@ -11,6 +11,8 @@
 #include <jx/datasets.h>
 #include <jx/io.h>
 #include <jx/jx.h>
+#include <jx/nn.h>
+#include <jx/optim.h>
 
 #include <chrono>
 #include <cmath>
@@ -26,119 +28,50 @@
 
 namespace np = jx::np;
 namespace lax = jx::lax;
+namespace nn = jx::nn;
+namespace optim = jx::optim;
 using jx::Array;
 
 namespace {
 
 // ----------------------------------------------------------------- the model
 
-// A 3x3 "SAME" convolution, NCHW input, OIHW kernel.
-struct Conv {
-  Array weight, bias;
-  int64_t stride = 1;
-  Conv() = default;
-  Conv(int64_t in, int64_t out, int64_t stride, const Array& key) : stride(stride) {
-    double bound = 1.0 / std::sqrt(double(in * 9));
-    weight = jx::random::uniform(key, {out, in, 3, 3}, jx::float32, -bound, bound);
-    bias = np::zeros({out});
-  }
-  Array operator()(const Array& x) const {
-    Array y = lax::conv_general_dilated(x, weight, {stride, stride}, "SAME");
-    return y + np::reshape(bias, {1, bias.shape()[0], 1, 1});
-  }
-};
-JX_TREE(Conv, weight, bias, stride);
-
-struct Dense {
-  Array weight, bias;  // [in, out], [out]
-  Dense() = default;
-  Dense(int64_t in, int64_t out, const Array& key) {
-    double bound = 1.0 / std::sqrt(double(in));
-    weight = jx::random::uniform(key, {in, out}, jx::float32, -bound, bound);
-    bias = np::zeros({out});
-  }
-  Array operator()(const Array& x) const { return np::matmul(x, weight) + bias; }
-};
-JX_TREE(Dense, weight, bias);
-
-Array relu(const Array& x) { return np::maximum(x, 0.0f); }
-
-// 1x28x28 -> conv 3x3/2 -> 32x14x14 -> conv 3x3/2 -> 64x7x7 -> 128 -> 10.
-// Strided convolutions downsample (an all-convolutional net): on this CPU
-// they cost a fraction of conv + max-pool at the same output size.
+// An equinox-style model: a plain struct of jx::nn layers (each a struct of
+// arrays), registered as a pytree, called as a pure function.
+//   [N,1,28,28] -conv 3x3 stride 2, relu-> [N,32,14,14]
+//               -conv 3x3 stride 2, relu-> [N,64,7,7] -> 128 -> 10 logits.
+// Strided convolutions downsample (an all-convolutional net): on a 2-core
+// CPU, 3 epochs take less than half the time of the same net with stride-1
+// convolutions and 2x2 max-pooling (nn::MaxPool2d), which reaches ~1 point
+// more accuracy (91.9% against 91.0%).
 struct CNN {
-  Conv conv1, conv2;
-  Dense fc1, fc2;
+  nn::Conv2d conv1, conv2;
+  nn::Linear fc1, fc2;
   CNN() = default;
   explicit CNN(const Array& key) {
-    auto k = jx::random::split(key, 4);
-    conv1 = Conv(1, 32, 2, k[0]);
-    conv2 = Conv(32, 64, 2, k[1]);
-    fc1 = Dense(64 * 7 * 7, 128, k[2]);
-    fc2 = Dense(128, 10, k[3]);
+    Array k = jx::random::split(key, 4);
+    conv1 = nn::Conv2d(1, 32, 3, k[0], {.stride = 2, .padding = "SAME"});
+    conv2 = nn::Conv2d(32, 64, 3, k[1], {.stride = 2, .padding = "SAME"});
+    fc1 = nn::Linear(64 * 7 * 7, 128, k[2]);
+    fc2 = nn::Linear(128, 10, k[3]);
   }
   /// x: float32[N, 1, 28, 28] -> logits float32[N, 10].
   Array operator()(const Array& x) const {
-    Array h = relu(conv2(relu(conv1(x))));
+    Array h = nn::relu(conv1(x));
+    h = nn::relu(conv2(h));
     h = np::reshape(h, {h.shape()[0], 64 * 7 * 7});
-    return fc2(relu(fc1(h)));
+    return fc2(nn::relu(fc1(h)));
   }
 };
 JX_TREE(CNN, conv1, conv2, fc1, fc2);
 
-Array log_softmax(const Array& z) {
-  Array m = jx::stop_gradient(np::max(z, -1, true));
-  return z - m - np::log(np::sum(np::exp(z - m), -1, true));
-}
-
-// Mean softmax cross-entropy with integer labels.
+// Per-example softmax cross-entropy with integer labels:
+// logsumexp(logits) - logits[label] (optax's
+// softmax_cross_entropy_with_integer_labels).
 Array cross_entropy(const Array& logits, const Array& labels) {
-  Array onehot = np::astype(np::equal(np::expand_dims(labels, -1), np::arange(10)), jx::float32);
-  return -np::mean(np::sum(onehot * log_softmax(logits), -1));
+  Array logp = nn::log_softmax(logits);
+  return -np::squeeze(np::take_along_axis(logp, np::expand_dims(labels, -1), -1), -1);
 }
-
-// ------------------------------------------------------------- the optimizer
-
-// AdamW (optax.adamw: decoupled weight decay) with a warmup-cosine schedule.
-struct AdamState {
-  CNN mu, nu;
-  Array count;  // int32[]
-};
-JX_TREE(AdamState, mu, nu, count);
-
-struct AdamW {
-  double peak_lr, weight_decay;
-  int64_t warmup, total;
-  AdamState init(const CNN& p) const {
-    auto z = jx::tree::map([](const Array& a) { return np::zeros_like(a); }, p);
-    auto z2 = jx::tree::map([](const Array& a) { return np::zeros_like(a); }, p);
-    return {z, z2, np::array(0)};
-  }
-  Array lr(const Array& count) const {
-    Array t = np::astype(count, jx::float32);
-    Array warm = t * float(peak_lr / double(warmup));
-    Array frac = np::clip(t - float(warmup), 0.0f, float(total - warmup)) / float(total - warmup);
-    Array cosine = 0.5f * float(peak_lr) * (1.0f + np::cos(float(M_PI) * frac));
-    return np::where(t < float(warmup), warm, cosine);
-  }
-  std::pair<CNN, AdamState> step(const CNN& p, const CNN& g, const AdamState& s) const {
-    Array count = s.count + 1;
-    Array t = np::astype(count, jx::float32);
-    CNN mu =
-        jx::tree::map([](const Array& m, const Array& g) { return 0.9f * m + 0.1f * g; }, s.mu, g);
-    CNN nu = jx::tree::map(
-        [](const Array& v, const Array& g) { return 0.999f * v + 0.001f * g * g; }, s.nu, g);
-    Array c1 = 1.0f - np::power(0.9f, t), c2 = 1.0f - np::power(0.999f, t);
-    Array lr_t = lr(s.count);
-    CNN out = jx::tree::map(
-        [&](const Array& p, const Array& m, const Array& v) {
-          Array u = (m / c1) / (np::sqrt(v / c2) + 1e-8f) + float(weight_decay) * p;
-          return p - lr_t * u;
-        },
-        p, mu, nu);
-    return {out, {mu, nu, count}};
-  }
-};
 
 // ------------------------------------------------------------------ helpers
 
@@ -217,30 +150,29 @@ int main(int argc, char** argv) try {
       jx::tree::reduce([](int64_t n, const Array& a) { return n + a.size(); }, model, int64_t(0));
   const int64_t steps_per_epoch = n_train / args.batch;  // the last partial batch is dropped
   const int64_t total_steps = steps_per_epoch * args.epochs;
-  AdamW opt{args.lr, args.weight_decay, std::max<int64_t>(total_steps / 20, 1), total_steps};
-  AdamState opt_state = opt.init(model);
+  // optax style: adamw over a warmup-cosine schedule; the state is a pytree.
+  const int64_t warmup = std::max<int64_t>(total_steps / 20, 1);
+  auto schedule = optim::warmup_cosine_decay_schedule(0.0, args.lr, warmup, total_steps);
+  optim::GradientTransformation opt = optim::adamw(schedule, {.weight_decay = args.weight_decay});
+  optim::OptState opt_state = opt.init(model);
   std::printf("CNN with %lld parameters; %d epochs of %lld steps, batch %d, AdamW peak lr %g\n",
               (long long)params, args.epochs, (long long)steps_per_epoch, args.batch, args.lr);
 
   auto loss_fn = [](const CNN& m, const Array& x, const Array& y) {
-    return cross_entropy(m(x), y);
+    return np::mean(cross_entropy(m(x), y));
   };
   auto train_step = jx::jit(
-      [&](const CNN& m, const AdamState& s, const Array& x, const Array& y) {
+      [&](const CNN& m, const optim::OptState& s, const Array& x, const Array& y) {
         auto [loss, grads] = jx::value_and_grad(loss_fn)(m, x, y);
-        auto [m2, s2] = opt.step(m, grads, s);
-        return std::tuple{m2, s2, loss};
+        auto [updates, s2] = opt.update(grads, s, m);
+        return std::tuple{optim::apply_updates(m, updates), s2, loss};
       },
       {.donate_argnums = {0, 1}, .name = "train_step"});
   // Evaluation: per-example loss and prediction for one batch of test images.
   auto eval_step = jx::jit(
       [](const CNN& m, const Array& x, const Array& y) {
         Array logits = m(x);
-        Array nll =
-            -np::sum(np::astype(np::equal(np::expand_dims(y, -1), np::arange(10)), jx::float32) *
-                         log_softmax(logits),
-                     -1);
-        return std::pair{np::sum(nll), np::argmax(logits, -1)};
+        return std::pair{np::sum(cross_entropy(logits, y)), np::argmax(logits, -1)};
       },
       {.name = "eval_step"});
   constexpr int64_t kEvalBatch = 1000;
