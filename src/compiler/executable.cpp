@@ -171,7 +171,13 @@ void Executable::run_kernel_step(const Step& s, std::vector<Array>& env) const {
     const Array& x = env[size_t(s.inputs[i].var)];
     bufs[i] = static_cast<char*>(x.impl().buffer->data());
   }
-  std::vector<Array> outs(s.outputs.size());
+  Array outs_small[8];
+  std::vector<Array> outs_big;
+  Array* outs = outs_small;
+  if (s.outputs.size() > 8) {
+    outs_big.resize(s.outputs.size());
+    outs = outs_big.data();
+  }
   for (size_t q = 0; q < s.outputs.size(); ++q) {
     const Aval& oa = j.avals[size_t(s.outputs[q])];
     int p = k.reusable_input[q];
@@ -204,7 +210,8 @@ std::vector<Array> Executable::run_owned(std::vector<Array>&& args) const {
   std::vector<Array> in, outs;
   static const bool profile = env_flag("JX_PROFILE_STEPS");
   std::vector<double> times;
-  auto t_last = std::chrono::steady_clock::now();
+  std::chrono::steady_clock::time_point t_last;
+  if (profile) t_last = std::chrono::steady_clock::now();
   auto tick = [&] {
     if (!profile) return;
     auto t = std::chrono::steady_clock::now();

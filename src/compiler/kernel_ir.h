@@ -30,7 +30,10 @@
 // contiguous strides transposes). Buffers are the kernel's params: inputs
 // first, then outputs; the entry point is
 //   extern "C" void kernel(char** buffers, int64_t row_begin, int64_t row_end)
-// and processes rows [row_begin, row_end).
+// and processes rows [row_begin, row_end). Buffers of different params do not
+// overlap, with one exception the executor uses for in-place updates: an
+// output may share an input's memory when every load of that input reads
+// exactly the element the output stores at the same point.
 #pragma once
 
 #include <cstdint>

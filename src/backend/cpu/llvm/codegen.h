@@ -7,9 +7,10 @@
 // text, host CPU name + features, LLVM version, jx version), so a second
 // process loads machine code instead of compiling. See docs/codegen.md.
 //
-// Aliasing: buffers may overlap (an output may reuse an input's memory);
-// the generated loops then keep the kernel IR's sequential semantics (LLVM
-// checks overlap at run time before using its vector loops).
+// Aliasing: the kernel IR's contract (kernel_ir.h): params do not overlap,
+// except an output stored over an input that every load reads at the stored
+// point (in-place updates). Loads and stores carry one alias scope per param,
+// so the vectorizer needs no run-time overlap checks.
 #pragma once
 
 #include <cstddef>

@@ -9,6 +9,7 @@
 #include "backend/cpu/llvm/render.h"
 
 #include <llvm/IR/IRBuilder.h>
+#include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Intrinsics.h>
 
 #include <cmath>
@@ -96,6 +97,26 @@ class Renderer {
       inner_store_.push_back(inner);
     }
     normalize(ext_, num_inner_, k.num_reduced == 0, acc_);
+    // Alias scopes: one per param. Accesses to different params never
+    // alias, which is the caller's contract (kernel_ir.h): an output may
+    // share an input's memory only when every load of that input reads the
+    // element the output stores at the same point, which vectorized code
+    // also gets right (loads of a vector precede its store). Without these,
+    // LLVM's run-time overlap check sends in-place kernels to scalar loops.
+    llvm::MDBuilder md(c_);
+    llvm::MDNode* domain = md.createAnonymousAliasScopeDomain("jx.params");
+    for (size_t p = 0; p < k.params.size(); ++p)
+      scopes_.push_back(md.createAnonymousAliasScope(domain, "p" + std::to_string(p)));
+  }
+
+  // Tags a load or store of param p: in p's scope, disjoint from the others.
+  void tag_access(llvm::Instruction* inst, int p) {
+    if (scopes_.size() < 2) return;
+    std::vector<llvm::Metadata*> others;
+    for (size_t q = 0; q < scopes_.size(); ++q)
+      if (int(q) != p) others.push_back(scopes_[q]);
+    inst->setMetadata(llvm::LLVMContext::MD_alias_scope, llvm::MDNode::get(c_, {scopes_[size_t(p)]}));
+    inst->setMetadata(llvm::LLVMContext::MD_noalias, llvm::MDNode::get(c_, others));
   }
 
   void render(const std::string& name) {
@@ -236,7 +257,8 @@ class Renderer {
     auto arg_dt = [&](int j) { return k_.nodes[size_t(n.args[size_t(j)])].dtype; };
     switch (n.kind) {
       case NodeKind::Load: {
-        Value* v = b_.CreateLoad(mem_type(c_, n.dtype), address(load_acc_[i], off));
+        llvm::LoadInst* v = b_.CreateLoad(mem_type(c_, n.dtype), address(load_acc_[i], off));
+        tag_access(v, n.param);
         return n.dtype == bool_ ? b_.CreateICmpNE(v, b_.getInt8(0)) : v;
       }
       case NodeKind::Constant:
@@ -470,7 +492,7 @@ class Renderer {
 
   void store(size_t s, Value* v, const std::vector<Value*>& off) {
     if (v->getType()->isIntegerTy(1)) v = b_.CreateZExt(v, b_.getInt8Ty());
-    b_.CreateStore(v, address(store_acc_[s], off));
+    tag_access(b_.CreateStore(v, address(store_acc_[s], off)), k_.stores[s].param);
   }
 
   // One row: row-level values and reductions in node order, row-level
@@ -576,6 +598,7 @@ class Renderer {
   std::vector<int> load_acc_, store_acc_;
   std::vector<bool> inner_store_;
   std::vector<Value*> bufs_, row_;
+  std::vector<llvm::Metadata*> scopes_;
 };
 
 }  // namespace
