@@ -65,14 +65,6 @@ struct CNN {
 };
 JX_TREE(CNN, conv1, conv2, fc1, fc2);
 
-// Per-example softmax cross-entropy with integer labels:
-// logsumexp(logits) - logits[label] (optax's
-// softmax_cross_entropy_with_integer_labels).
-Array cross_entropy(const Array& logits, const Array& labels) {
-  Array logp = nn::log_softmax(logits);
-  return -np::squeeze(np::take_along_axis(logp, np::expand_dims(labels, -1), -1), -1);
-}
-
 // ------------------------------------------------------------------ helpers
 
 struct Args {
@@ -159,7 +151,8 @@ int main(int argc, char** argv) try {
               (long long)params, args.epochs, (long long)steps_per_epoch, args.batch, args.lr);
 
   auto loss_fn = [](const CNN& m, const Array& x, const Array& y) {
-    return np::mean(cross_entropy(m(x), y));
+    // Mean softmax cross-entropy (optax's, per example: logsumexp(logits) - logits[label]).
+    return np::mean(nn::softmax_cross_entropy_with_integer_labels(m(x), y));
   };
   auto train_step = jx::jit(
       [&](const CNN& m, const optim::OptState& s, const Array& x, const Array& y) {
@@ -172,7 +165,8 @@ int main(int argc, char** argv) try {
   auto eval_step = jx::jit(
       [](const CNN& m, const Array& x, const Array& y) {
         Array logits = m(x);
-        return std::pair{np::sum(cross_entropy(logits, y)), np::argmax(logits, -1)};
+        return std::pair{np::sum(nn::softmax_cross_entropy_with_integer_labels(logits, y)),
+                         np::argmax(logits, -1)};
       },
       {.name = "eval_step"});
   constexpr int64_t kEvalBatch = 1000;
