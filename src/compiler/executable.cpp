@@ -294,7 +294,7 @@ std::string Executable::as_text() const {
   }
   for (const Kernel& kn : kernels_) {
     os << "\n# " << kn.fused.kernel.name << ": kernel IR\n" << kn.fused.kernel.str();
-    if (kn.code) os << "# " << kn.fused.kernel.name << ": LLVM IR\n" << kn.code->llvm_ir;
+    if (kn.code) os << "# " << kn.fused.kernel.name << ": LLVM IR\n" << cpu::llvm_backend::llvm_ir_text(kn.fused.kernel);
   }
   return os.str();
 }

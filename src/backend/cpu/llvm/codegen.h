@@ -33,7 +33,6 @@ struct CompiledKernel {
   /// [begin, end) of the domain (rows * row_size of them), so one long row
   /// can be split across threads. Null for reduction kernels.
   KernelFn points_fn = nullptr;
-  std::string llvm_ir;  ///< the optimized LLVM IR (also kept in the disk cache)
   bool from_disk_cache = false;
 };
 
@@ -41,6 +40,10 @@ struct CompiledKernel {
 /// code-generation failure). Thread-safe: concurrent calls for the same
 /// kernel text compile once. The result lives for the process.
 std::shared_ptr<const CompiledKernel> compile_kernel(const compiler::kir::Kernel& k);
+
+/// The optimized LLVM IR of `k`, as compile_kernel produces it (rendered and
+/// optimized again on demand: compiles skip printing it).
+std::string llvm_ir_text(const compiler::kir::Kernel& k);
 
 /// Compiles several kernels (each as by compile_kernel), in parallel on the
 /// jx thread pool: every kernel is its own module, so the disk cache stays

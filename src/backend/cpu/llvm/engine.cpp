@@ -169,24 +169,18 @@ std::string cache_key(const std::string& text) {
          build + "\n";
 }
 
-// Render + O3 + object emission for one kernel.
-CacheEntry compile_object(const kir::Kernel& k) {
-  Engine& en = engine();
-  auto tm = en.jtmb->createTargetMachine();
-  if (!tm) fail("cannot create a target machine: " + take(tm.takeError()));
-  llvm::LLVMContext ctx;
-  llvm::Module mod("jx_kernel", ctx);
-  mod.setDataLayout((*tm)->createDataLayout());
-  mod.setTargetTriple((*tm)->getTargetTriple().str());
+// Render + O3 for one kernel, into `mod` (whose context the caller owns).
+void optimized_module(const kir::Kernel& k, llvm::TargetMachine& tm, llvm::Module& mod) {
+  mod.setDataLayout(tm.createDataLayout());
+  mod.setTargetTriple(tm.getTargetTriple().str());
   render_kernel(k, mod, kSymbol);
   for (llvm::Function& f : mod) {
     if (f.isDeclaration()) continue;
-    f.addFnAttr("target-cpu", (*tm)->getTargetCPU());
-    f.addFnAttr("target-features", (*tm)->getTargetFeatureString());
+    f.addFnAttr("target-cpu", tm.getTargetCPU());
+    f.addFnAttr("target-features", tm.getTargetFeatureString());
     // Full-width vectors on AVX-512 hosts: LLVM defaults some of them to
     // 256 bits, which halves the throughput of the polynomial math.
-    if ((*tm)->getTargetFeatureString().contains("+avx512f"))
-      f.addFnAttr("prefer-vector-width", "512");
+    if (tm.getTargetFeatureString().contains("+avx512f")) f.addFnAttr("prefer-vector-width", "512");
   }
   std::string verr;
   llvm::raw_string_ostream vos(verr);
@@ -200,21 +194,34 @@ CacheEntry compile_object(const kir::Kernel& k) {
   pto.LoopVectorization = true;
   pto.SLPVectorization = true;
   pto.LoopUnrolling = true;
-  llvm::PassBuilder pb(tm->get(), pto);
+  llvm::PassBuilder pb(&tm, pto);
   pb.registerModuleAnalyses(mam);
   pb.registerCGSCCAnalyses(cgam);
   pb.registerFunctionAnalyses(fam);
   pb.registerLoopAnalyses(lam);
   pb.crossRegisterProxies(lam, fam, cgam, mam);
   pb.buildPerModuleDefaultPipeline(llvm::OptimizationLevel::O3).run(mod, mam);
+}
 
+std::unique_ptr<llvm::TargetMachine> target_machine() {
+  auto tm = engine().jtmb->createTargetMachine();
+  if (!tm) fail("cannot create a target machine: " + take(tm.takeError()));
+  return std::move(*tm);
+}
+
+// Render + O3 + object emission for one kernel. The IR text is not printed
+// here (it costs as much as a third of a compile); llvm_ir_text() makes it
+// on demand.
+CacheEntry compile_object(const kir::Kernel& k) {
+  auto tm = target_machine();
+  llvm::LLVMContext ctx;
+  llvm::Module mod("jx_kernel", ctx);
+  optimized_module(k, *tm, mod);
   CacheEntry out;
-  llvm::raw_string_ostream ir(out.llvm_ir);
-  mod.print(ir, nullptr);
   llvm::SmallVector<char, 0> obj;
   llvm::raw_svector_ostream os(obj);
   llvm::legacy::PassManager pm;
-  if ((*tm)->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
+  if (tm->addPassesToEmitFile(pm, os, nullptr, llvm::CodeGenFileType::ObjectFile))
     fail("the target cannot emit object files");
   pm.run(mod);
   out.object.assign(obj.begin(), obj.end());
@@ -239,7 +246,6 @@ std::shared_ptr<CompiledKernel> load_object(const kir::Kernel& k, const CacheEnt
     if (!pts) fail("kernel symbol missing: " + take(pts.takeError()));
     ck->points_fn = pts->toPtr<KernelFn>();
   }
-  ck->llvm_ir = e.llvm_ir;
   return ck;
 }
 
@@ -281,6 +287,18 @@ std::shared_ptr<const CompiledKernel> build(const kir::Kernel& k, const std::str
 }
 
 }  // namespace
+
+std::string llvm_ir_text(const kir::Kernel& k) {
+  k.verify();
+  auto tm = target_machine();
+  llvm::LLVMContext ctx;
+  llvm::Module mod("jx_kernel", ctx);
+  optimized_module(k, *tm, mod);
+  std::string text;
+  llvm::raw_string_ostream os(text);
+  mod.print(os, nullptr);
+  return text;
+}
 
 std::shared_ptr<const CompiledKernel> compile_kernel(const kir::Kernel& k) {
   k.verify();
