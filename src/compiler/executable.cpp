@@ -8,6 +8,7 @@
 // Environment switches (for debugging and comparisons):
 //   JX_DISABLE_FUSION=1   every equation runs its eager kernel
 //   JX_KERNEL_INTERPRET=1 fused kernels run in the kernel IR's interpreter
+//   JX_MIN_FUSED_POINTS=N kernels over fewer points run eagerly (default 4096)
 //   JX_PROFILE_STEPS=1    prints each step's wall time to stderr after a run
 #include "compiler/executable.h"
 
@@ -78,6 +79,29 @@ std::shared_ptr<const Executable> Executable::compile(ClosedJaxpr traced, std::s
     for (size_t k = 0; k < j.eqns.size(); ++k) plan.order.push_back({false, k});
   } else {
     plan = plan_fusion(j);
+    // Kernels over few points run as their eager equations: generated code
+    // would not be faster there, and each kernel costs ~10-20 ms of LLVM
+    // time to compile (half the kernels of a training step are this small:
+    // losses over [batch, classes], bias updates).
+    static const int64_t min_points = [] {
+      const char* v = std::getenv("JX_MIN_FUSED_POINTS");
+      return v && *v ? std::atoll(v) : int64_t(4096);
+    }();
+    FusionPlan kept;
+    for (const FusionPlan::Item& it : plan.order) {
+      if (!it.is_kernel) {
+        kept.order.push_back(it);
+        continue;
+      }
+      FusedKernel& fk = plan.kernels[it.index];
+      if (fk.kernel.domain.numel() < min_points) {
+        for (size_t e : fk.eqns) kept.order.push_back({false, e});  // ascending = topological
+        continue;
+      }
+      kept.order.push_back({true, kept.kernels.size()});
+      kept.kernels.push_back(std::move(fk));
+    }
+    plan = std::move(kept);
   }
   std::vector<kir::Kernel> kernels;
   for (const FusedKernel& fk : plan.kernels) kernels.push_back(fk.kernel);

@@ -20,7 +20,7 @@ namespace {
 using jx::Array;
 
 constexpr jx::DType kDtypes[] = {jx::float32, jx::float64, jx::int32, jx::uint8, jx::bool_};
-const jx::Shape kShape{3, 67};  // a vector body, a tail, and three rows
+const jx::Shape kShape{4, 1031};  // vector bodies, tails, rows; above the fusion threshold
 
 Array random_operand(const OpEntry& e, int k, jx::DType dt, std::mt19937& rng) {
   Domain d = (k == 1 && e.domain2.lo < e.domain2.hi) ? e.domain2 : e.domain;

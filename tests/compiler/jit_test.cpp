@@ -122,16 +122,22 @@ TEST(Jit, FusedKernelsShowInTheCompiledText) {
     Array e = np::exp(x - np::max(x, -1, true));
     return e / np::sum(e, -1, true);
   });
-  Array x = np::reshape(np::arange(12.f), {3, 4});
+  // [64, 128]: above the size below which kernels run eagerly.
+  Array x = np::reshape(np::remainder(np::arange(64 * 128.f), 4.f), {64, 128});
   std::string text = f.lower(x).compile().as_text();
   EXPECT_NE(text.find("1 fused kernels"), std::string::npos) << text;
   EXPECT_NE(text.find("kernel IR"), std::string::npos) << text;
-  if (!std::getenv("JX_KERNEL_INTERPRET")) EXPECT_NE(text.find("define"), std::string::npos) << text;
+  if (!std::getenv("JX_KERNEL_INTERPRET")) {
+    EXPECT_NE(text.find("define"), std::string::npos) << text;
+  }
   auto y = vec(f(x));
   double s = 0;
   for (int k = 0; k < 4; ++k) s += std::exp(double(k) - 3);
+  s *= 32;  // each row holds 0, 1, 2, 3 thirty-two times
   EXPECT_NEAR(y[3], 1 / s, 1e-6);
   EXPECT_NEAR(y[4], std::exp(-3.0) / s, 1e-6);
+  // A small program runs its equations eagerly (no compile).
+  EXPECT_NE(f.lower(np::zeros({3, 4})).compile().as_text().find("0 fused kernels"), std::string::npos);
 }
 
 TEST(Jit, ConcurrentCallsFromThreads) {

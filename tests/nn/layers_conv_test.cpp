@@ -23,7 +23,9 @@ const jxt::nn::Fixture& fx() {
 template <class L>
 void expect_layer(const L& layer, const std::string& p) {
   EXPECT_TRUE(close(layer.weight, fx()[p + ".weight"], 0, 0)) << p;
-  if (layer.bias) EXPECT_TRUE(close(*layer.bias, fx()[p + ".bias"], 0, 0)) << p;
+  if (layer.bias) {
+    EXPECT_TRUE(close(*layer.bias, fx()[p + ".bias"], 0, 0)) << p;
+  }
   Array x = fx()[p + ".x"];
   Array y = layer(x);
   EXPECT_TRUE(close(y, fx()[p + ".y"], 1e-5, 1e-4)) << p;
