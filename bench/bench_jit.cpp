@@ -11,7 +11,6 @@
 #include <vector>
 
 #include "backend/cpu/llvm/codegen.h"
-
 #include "jx/jit.h"
 #include "jx/jx.h"
 
@@ -39,7 +38,9 @@ void memcpy_threads(benchmark::State& state, int threads) {
     std::vector<std::thread> ts;
     size_t chunk = a.size() / size_t(threads);
     for (int t = 0; t < threads; ++t)
-      ts.emplace_back([&, t] { std::memcpy(b.data() + t * chunk, a.data() + t * chunk, chunk * sizeof(float)); });
+      ts.emplace_back([&, t] {
+        std::memcpy(b.data() + t * chunk, a.data() + t * chunk, chunk * sizeof(float));
+      });
     for (auto& t : ts) t.join();
     benchmark::DoNotOptimize(b.data());
     benchmark::ClobberMemory();

@@ -42,7 +42,8 @@ void constant_fold(ClosedJaxpr& c) {
     for (const Array& x : in) max_in_elems = std::max(max_in_elems, x.size());
     // Custom calls run user code: leave them to execution.
     bool opaque = false;
-    for (const auto& [k, v] : e.params.items()) opaque = opaque || std::holds_alternative<OpaqueParam>(v);
+    for (const auto& [k, v] : e.params.items())
+      opaque = opaque || std::holds_alternative<OpaqueParam>(v);
     if (!all_known || out_elems > kMaxFoldElements || out_elems > max_in_elems || opaque) {
       kept.push_back(std::move(e));
       continue;

@@ -45,7 +45,8 @@ std::vector<int> reusable_inputs(const kir::Kernel& k) {
     const kir::Param& qp = k.params[size_t(nin + q)];
     for (int p = 0; p < nin && out[size_t(q)] < 0; ++p) {
       const kir::Param& pp = k.params[size_t(p)];
-      if (taken[size_t(p)] || pp.size != qp.size || pp.dtype.itemsize() != qp.dtype.itemsize()) continue;
+      if (taken[size_t(p)] || pp.size != qp.size || pp.dtype.itemsize() != qp.dtype.itemsize())
+        continue;
       bool same = true, loaded = false;
       for (const kir::Node& n : k.nodes) {
         if (n.kind != kir::NodeKind::Load || n.param != p) continue;
@@ -128,7 +129,8 @@ std::shared_ptr<const Executable> Executable::compile(ClosedJaxpr traced, std::s
       for (size_t e : k.fused.eqns) {
         const Eqn& eq = j.eqns[e];
         if (eq.prim->elementwise) exe->cost_.flops += double(j.avals[size_t(eq.outputs[0])].size());
-        if (eq.prim->name.rfind("reduce_", 0) == 0) exe->cost_.flops += double(j.aval_of(eq.inputs[0]).size());
+        if (eq.prim->name.rfind("reduce_", 0) == 0)
+          exe->cost_.flops += double(j.aval_of(eq.inputs[0]).size());
       }
     } else {
       const Eqn& e = j.eqns[it.index];
@@ -136,13 +138,15 @@ std::shared_ptr<const Executable> Executable::compile(ClosedJaxpr traced, std::s
       s.params = e.params;
       s.inputs = e.inputs;
       s.outputs = e.outputs;
-      for (const Atom& a : e.inputs) exe->cost_.bytes_accessed += double(j.aval_of(a).size() * j.aval_of(a).dtype.itemsize());
+      for (const Atom& a : e.inputs)
+        exe->cost_.bytes_accessed += double(j.aval_of(a).size() * j.aval_of(a).dtype.itemsize());
       for (int o : e.outputs) {
         const Aval& av = j.avals[size_t(o)];
         exe->cost_.bytes_accessed += double(av.size() * av.dtype.itemsize());
         if (e.prim->elementwise) exe->cost_.flops += double(av.size());
       }
-      if (e.prim->name.rfind("reduce_", 0) == 0) exe->cost_.flops += double(j.aval_of(e.inputs[0]).size());
+      if (e.prim->name.rfind("reduce_", 0) == 0)
+        exe->cost_.flops += double(j.aval_of(e.inputs[0]).size());
     }
     exe->steps_.push_back(std::move(s));
   }
@@ -217,8 +221,10 @@ void Executable::run_kernel_step(const Step& s, std::vector<Array>& env) const {
     if (!outs[q].defined()) outs[q] = make_uninit(oa, dev);
     bufs[nin + q] = static_cast<char*>(outs[q].impl().buffer->data());
   }
-  if (k.code) cpu::llvm_backend::run_kernel(*k.code, K, bufs);
-  else kir::interpret(K, bufs, 0, K.rows());
+  if (k.code)
+    cpu::llvm_backend::run_kernel(*k.code, K, bufs);
+  else
+    kir::interpret(K, bufs, 0, K.rows());
   for (size_t q = 0; q < s.outputs.size(); ++q) env[size_t(s.outputs[q])] = std::move(outs[q]);
 }
 
@@ -228,7 +234,8 @@ std::vector<Array> Executable::run_owned(std::vector<Array>&& args) const {
     throw_error(name_, "expected " + std::to_string(j.invars.size()) + " arguments, got " +
                            std::to_string(args.size()));
   std::vector<Array> env(j.avals.size());
-  for (size_t i = 0; i < j.constvars.size(); ++i) env[size_t(j.constvars[i])] = optimized_.consts[i];
+  for (size_t i = 0; i < j.constvars.size(); ++i)
+    env[size_t(j.constvars[i])] = optimized_.consts[i];
   for (size_t i = 0; i < args.size(); ++i) env[size_t(j.invars[i])] = std::move(args[i]);
   args.clear();
   std::vector<Array> in, outs;
@@ -260,10 +267,12 @@ std::vector<Array> Executable::run_owned(std::vector<Array>&& args) const {
       for (size_t i = 0; i < s.inputs.size() && !reuse.defined(); ++i) {
         const Atom& a = s.inputs[i];
         if (a.is_literal() || bytes < 4096) continue;
-        if (std::find(s.free_after.begin(), s.free_after.end(), a.var) == s.free_after.end()) continue;
+        if (std::find(s.free_after.begin(), s.free_after.end(), a.var) == s.free_after.end())
+          continue;
         const Array& x = env[size_t(a.var)];
         // env + `in` hold two references to the impl; nobody else may.
-        if (sole_owner(x, 1) && x.nbytes() == bytes) reuse = make_view(oa, x.device(), x.impl().buffer);
+        if (sole_owner(x, 1) && x.nbytes() == bytes)
+          reuse = make_view(oa, x.device(), x.impl().buffer);
       }
     }
     if (reuse.defined()) {
@@ -282,7 +291,8 @@ std::vector<Array> Executable::run_owned(std::vector<Array>&& args) const {
     os << "[jx] profile " << name_ << ":";
     for (size_t k = 0; k < steps_.size(); ++k) {
       const Step& s = steps_[k];
-      os << "\n  " << k << " " << (s.kernel >= 0 ? kernels_[size_t(s.kernel)].fused.kernel.name : s.prim->name);
+      os << "\n  " << k << " "
+         << (s.kernel >= 0 ? kernels_[size_t(s.kernel)].fused.kernel.name : s.prim->name);
       if (s.prim && s.prim->name == "dot_general")
         for (const Atom& a : s.inputs) os << " " << j.aval_of(a).str();
       os << ": " << times[k] << " ms";
@@ -297,7 +307,8 @@ std::vector<Array> Executable::run_owned(std::vector<Array>&& args) const {
 std::string Executable::as_text() const {
   std::ostringstream os;
   os << "# executable " << name_ << ": " << steps_.size() << " steps (" << kernels_.size()
-     << " fused kernels), " << cost_.flops << " flops, " << cost_.bytes_accessed << " bytes accessed\n";
+     << " fused kernels), " << cost_.flops << " flops, " << cost_.bytes_accessed
+     << " bytes accessed\n";
   os << "# optimized jaxpr\n" << optimized_.str() << "\n# plan\n";
   for (size_t k = 0; k < steps_.size(); ++k) {
     const Step& s = steps_[k];
@@ -308,7 +319,8 @@ std::string Executable::as_text() const {
       for (size_t e : kn.fused.eqns) os << " " << optimized_.jaxpr.eqns[e].prim->name;
       os << ")";
     } else {
-      os << s.prim->name << (s.prim->elementwise ? " (eager kernel, in-place capable)" : " (eager kernel)");
+      os << s.prim->name
+         << (s.prim->elementwise ? " (eager kernel, in-place capable)" : " (eager kernel)");
     }
     if (!s.free_after.empty()) {
       os << "  frees";
@@ -318,7 +330,9 @@ std::string Executable::as_text() const {
   }
   for (const Kernel& kn : kernels_) {
     os << "\n# " << kn.fused.kernel.name << ": kernel IR\n" << kn.fused.kernel.str();
-    if (kn.code) os << "# " << kn.fused.kernel.name << ": LLVM IR\n" << cpu::llvm_backend::llvm_ir_text(kn.fused.kernel);
+    if (kn.code)
+      os << "# " << kn.fused.kernel.name << ": LLVM IR\n"
+         << cpu::llvm_backend::llvm_ir_text(kn.fused.kernel);
   }
   return os.str();
 }

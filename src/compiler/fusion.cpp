@@ -59,12 +59,12 @@ Cls classify(const Jaxpr& j, const Eqn& e) {
     return kir::supports_binary(b, in) ? Cls::Compute : Cls::None;
   }
   if (name == "integer_pow")
-    return kir::supports_binary(BinaryOp::kMul, in) && (in.is_floating() || e.params.get_int("y") >= 0)
+    return kir::supports_binary(BinaryOp::kMul, in) &&
+                   (in.is_floating() || e.params.get_int("y") >= 0)
                ? Cls::Compute
                : Cls::None;
   if (name == "convert_element_type") return Cls::Compute;
-  if (name == "select_n")
-    return e.inputs.size() == 3 && in == bool_ ? Cls::Compute : Cls::None;
+  if (name == "select_n") return e.inputs.size() == 3 && in == bool_ ? Cls::Compute : Cls::None;
   if (name == "clamp") return kir::supports_binary(BinaryOp::kMax, out) ? Cls::Compute : Cls::None;
   if (is_view_name(name)) return Cls::View;
   if (prims::reduce_op_of(*e.prim, &r)) {
@@ -161,7 +161,8 @@ class KernelBuilder {
       Map m;
       m.cols = ncols_;
       bool full = s.size() == K.domain.size() && std::equal(s.begin(), s.end(), K.domain.begin());
-      bool row = has_reduce && s.size() == kept.size() && std::equal(s.begin(), s.end(), kept.begin());
+      bool row =
+          has_reduce && s.size() == kept.size() && std::equal(s.begin(), s.end(), kept.begin());
       bool scalar_domain = !has_reduce && s.size() == 0;
       if (!full && !row && !scalar_domain) throw NotFusible{};
       for (size_t r = 0; r < s.size(); ++r) {
@@ -261,7 +262,9 @@ class KernelBuilder {
         if (p) sq = kir::add_binary(K, BinaryOp::kMul, sq, sq);
       }
       if (acc < 0) acc = kir::add_constant(K, K.nodes[size_t(x)].dtype, 1);
-      if (inv) acc = kir::add_binary(K, BinaryOp::kDiv, kir::add_constant(K, K.nodes[size_t(x)].dtype, 1), acc);
+      if (inv)
+        acc = kir::add_binary(K, BinaryOp::kDiv, kir::add_constant(K, K.nodes[size_t(x)].dtype, 1),
+                              acc);
       return acc;
     }
     if (name == "convert_element_type") {
@@ -287,8 +290,10 @@ class KernelBuilder {
       const auto& bd = e.params.get_ints("broadcast_dimensions");
       Map om{ncols_, {}};
       for (size_t k = 0; k < bd.size(); ++k) {
-        if (in_shape[k] == 1 && out_shape[size_t(bd[k])] != 1) om.push_row(std::vector<int64_t>(ncols_, 0));
-        else om.push_row(m.row(size_t(bd[k])));
+        if (in_shape[k] == 1 && out_shape[size_t(bd[k])] != 1)
+          om.push_row(std::vector<int64_t>(ncols_, 0));
+        else
+          om.push_row(m.row(size_t(bd[k])));
       }
       return emit_atom(e.inputs[0], om);
     }
@@ -296,7 +301,8 @@ class KernelBuilder {
       const auto& perm = e.params.get_ints("permutation");
       Map om{ncols_, std::vector<int64_t>(m.c.size(), 0)};
       for (size_t k = 0; k < perm.size(); ++k)
-        std::copy_n(m.c.begin() + long(k * ncols_), ncols_, om.c.begin() + long(size_t(perm[k]) * ncols_));
+        std::copy_n(m.c.begin() + long(k * ncols_), ncols_,
+                    om.c.begin() + long(size_t(perm[k]) * ncols_));
       return emit_atom(e.inputs[0], om);
     }
     if (name == "reshape" || name == "squeeze" || name == "expand_dims") {
@@ -316,7 +322,8 @@ class KernelBuilder {
         if (in_shape[in_nz[k]] != out_shape[out_nz[k]]) throw NotFusible{};
       Map om{ncols_, std::vector<int64_t>(in_shape.size() * ncols_, 0)};
       for (size_t k = 0; k < in_nz.size(); ++k)
-        std::copy_n(m.c.begin() + long(out_nz[k] * ncols_), ncols_, om.c.begin() + long(in_nz[k] * ncols_));
+        std::copy_n(m.c.begin() + long(out_nz[k] * ncols_), ncols_,
+                    om.c.begin() + long(in_nz[k] * ncols_));
       return emit(x, om);
     }
     if (prims::reduce_op_of(*e.prim, &r)) {
@@ -501,7 +508,8 @@ class Planner {
       if (!progress) throw_error("jit", "internal: fusion produced a cyclic plan");
     }
     p.kernels = std::move(groups_);
-    for (size_t i = 0; i < p.kernels.size(); ++i) p.kernels[i].kernel.name = "fusion_" + std::to_string(i);
+    for (size_t i = 0; i < p.kernels.size(); ++i)
+      p.kernels[i].kernel.name = "fusion_" + std::to_string(i);
     return p;
   }
 
@@ -531,8 +539,11 @@ class Planner {
             if (cg == int(gi) || (cg < 0 && cls_[c] == Cls::None)) continue;
             if (!seen.insert(cg < 0 ? c : j_.eqns.size() + size_t(cg)).second) continue;
             std::vector<size_t> merged = groups_[gi].eqns;
-            if (cg < 0) merged.push_back(c);
-            else merged.insert(merged.end(), groups_[size_t(cg)].eqns.begin(), groups_[size_t(cg)].eqns.end());
+            if (cg < 0)
+              merged.push_back(c);
+            else
+              merged.insert(merged.end(), groups_[size_t(cg)].eqns.begin(),
+                            groups_[size_t(cg)].eqns.end());
             if (merged.size() > opts_.max_group_eqns || !acyclic(merged)) continue;
             auto fk = try_build(merged);
             if (!fk || fk->inputs.size() > opts_.max_group_inputs) continue;
@@ -568,7 +579,8 @@ class Planner {
       for (const Atom& a : j_.eqns[e].inputs) {
         if (a.is_literal()) continue;
         int p = producer_[size_t(a.var)];
-        if (p >= 0 && !in.count(size_t(p)) && group_of_[size_t(p)] < 0 && cls_[size_t(p)] != Cls::None)
+        if (p >= 0 && !in.count(size_t(p)) && group_of_[size_t(p)] < 0 &&
+            cls_[size_t(p)] != Cls::None)
           c.insert(size_t(p));
       }
     return std::vector<size_t>(c.rbegin(), c.rend());

@@ -24,7 +24,8 @@ int64_t Kernel::rows() const {
 
 int64_t Kernel::row_size() const {
   int64_t r = 1;
-  for (int d = std::max(0, int(domain.size()) - num_inner()); d < int(domain.size()); ++d) r *= domain[size_t(d)];
+  for (int d = std::max(0, int(domain.size()) - num_inner()); d < int(domain.size()); ++d)
+    r *= domain[size_t(d)];
   return r;
 }
 
@@ -34,7 +35,8 @@ std::vector<bool> Kernel::inner_level() const {
   for (size_t i = 0; i < nodes.size(); ++i) {
     const Node& n = nodes[i];
     if (n.kind == NodeKind::Load) {
-      for (int d = first_inner; d < int(domain.size()); ++d) inner[i] = inner[i] || n.strides[size_t(d)] != 0;
+      for (int d = first_inner; d < int(domain.size()); ++d)
+        inner[i] = inner[i] || n.strides[size_t(d)] != 0;
     } else if (n.kind != NodeKind::Reduce) {
       for (int a : n.args) inner[i] = inner[i] || inner[size_t(a)];
     }
@@ -46,13 +48,20 @@ namespace {
 
 const char* kind_name(NodeKind k) {
   switch (k) {
-    case NodeKind::Load: return "load";
-    case NodeKind::Constant: return "const";
-    case NodeKind::Unary: return "unary";
-    case NodeKind::Binary: return "binary";
-    case NodeKind::Select: return "select";
-    case NodeKind::Convert: return "convert";
-    case NodeKind::Reduce: return "reduce";
+    case NodeKind::Load:
+      return "load";
+    case NodeKind::Constant:
+      return "const";
+    case NodeKind::Unary:
+      return "unary";
+    case NodeKind::Binary:
+      return "binary";
+    case NodeKind::Select:
+      return "select";
+    case NodeKind::Convert:
+      return "convert";
+    case NodeKind::Reduce:
+      return "reduce";
   }
   return "?";
 }
@@ -86,13 +95,22 @@ std::string Kernel::str() const {
         print_ints(os, n.strides);
         break;
       case NodeKind::Constant:
-        if (n.dtype.is_floating()) os << " " << n.fvalue;
-        else os << " " << n.ivalue;
+        if (n.dtype.is_floating())
+          os << " " << n.fvalue;
+        else
+          os << " " << n.ivalue;
         break;
-      case NodeKind::Unary: os << "." << int(n.unary_op); break;
-      case NodeKind::Binary: os << "." << int(n.binary_op); break;
-      case NodeKind::Reduce: os << "." << int(n.reduce_op); break;
-      default: break;
+      case NodeKind::Unary:
+        os << "." << int(n.unary_op);
+        break;
+      case NodeKind::Binary:
+        os << "." << int(n.binary_op);
+        break;
+      case NodeKind::Reduce:
+        os << "." << int(n.reduce_op);
+        break;
+      default:
+        break;
     }
     for (int a : n.args) os << " %" << a;
     os << "\n";
@@ -119,7 +137,8 @@ void Kernel::verify() const {
   auto check_access = [&](int param, int64_t offset, const std::vector<int64_t>& strides,
                           const char* what) {
     if (param < 0 || size_t(param) >= params.size()) fail(*this, std::string(what) + ": bad param");
-    if (strides.size() != rank) fail(*this, std::string(what) + ": strides need one entry per domain dim");
+    if (strides.size() != rank)
+      fail(*this, std::string(what) + ": strides need one entry per domain dim");
     int64_t lo = offset, hi = offset;
     for (size_t d = 0; d < rank; ++d) {
       int64_t ext = strides[d] * (domain[d] - 1);
@@ -133,23 +152,29 @@ void Kernel::verify() const {
     const Node& n = nodes[i];
     for (int a : n.args)
       if (a < 0 || size_t(a) >= i) fail(*this, "node %" + std::to_string(i) + " uses a later node");
-    size_t want = n.kind == NodeKind::Binary ? 2 : n.kind == NodeKind::Select ? 3
-                : (n.kind == NodeKind::Load || n.kind == NodeKind::Constant) ? 0 : 1;
+    size_t want = n.kind == NodeKind::Binary                                   ? 2
+                  : n.kind == NodeKind::Select                                 ? 3
+                  : (n.kind == NodeKind::Load || n.kind == NodeKind::Constant) ? 0
+                                                                               : 1;
     if (n.args.size() != want) fail(*this, "node %" + std::to_string(i) + " has the wrong arity");
     if (n.kind == NodeKind::Load) {
       check_access(n.param, n.offset, n.strides, "load");
       if (params[size_t(n.param)].is_output) fail(*this, "load from an output");
-      if (params[size_t(n.param)].dtype != n.dtype) fail(*this, "load dtype differs from its param");
+      if (params[size_t(n.param)].dtype != n.dtype)
+        fail(*this, "load dtype differs from its param");
     }
-    if (n.kind == NodeKind::Reduce && num_reduced == 0) fail(*this, "reduce in a kernel without reduced dims");
+    if (n.kind == NodeKind::Reduce && num_reduced == 0)
+      fail(*this, "reduce in a kernel without reduced dims");
   }
   for (const Store& s : stores) {
     check_access(s.param, s.offset, s.strides, "store");
     if (!params[size_t(s.param)].is_output) fail(*this, "store to an input");
     if (s.node < 0 || size_t(s.node) >= nodes.size()) fail(*this, "store of a bad node");
-    if (nodes[size_t(s.node)].dtype != params[size_t(s.param)].dtype) fail(*this, "store dtype differs from its param");
+    if (nodes[size_t(s.node)].dtype != params[size_t(s.param)].dtype)
+      fail(*this, "store dtype differs from its param");
     bool inner_store = false;
-    for (size_t d = rank - size_t(num_inner()); d < rank; ++d) inner_store = inner_store || s.strides[d] != 0;
+    for (size_t d = rank - size_t(num_inner()); d < rank; ++d)
+      inner_store = inner_store || s.strides[d] != 0;
     if (!inner_store && inner[size_t(s.node)])
       fail(*this, "a row-level store of an inner-level value (missing reduce?)");
   }
@@ -236,14 +261,29 @@ bool supports_unary(UnaryOp op, DType dt) {
     // |x| < ~1.6e6 (no float64 Payne-Hanek yet): keep them eager.
     if (dt == float64 && (op == UnaryOp::kSin || op == UnaryOp::kCos)) return false;
     switch (op) {
-      case UnaryOp::kNeg: case UnaryOp::kSign: case UnaryOp::kFloor: case UnaryOp::kCeil:
-      case UnaryOp::kRoundEven: case UnaryOp::kRoundAway: case UnaryOp::kIsFinite:
-      case UnaryOp::kExp: case UnaryOp::kExp2: case UnaryOp::kLog: case UnaryOp::kLog1p:
-      case UnaryOp::kExpm1: case UnaryOp::kTanh: case UnaryOp::kLogistic: case UnaryOp::kSin:
-      case UnaryOp::kCos: case UnaryOp::kSqrt: case UnaryOp::kRsqrt: case UnaryOp::kAbs:
+      case UnaryOp::kNeg:
+      case UnaryOp::kSign:
+      case UnaryOp::kFloor:
+      case UnaryOp::kCeil:
+      case UnaryOp::kRoundEven:
+      case UnaryOp::kRoundAway:
+      case UnaryOp::kIsFinite:
+      case UnaryOp::kExp:
+      case UnaryOp::kExp2:
+      case UnaryOp::kLog:
+      case UnaryOp::kLog1p:
+      case UnaryOp::kExpm1:
+      case UnaryOp::kTanh:
+      case UnaryOp::kLogistic:
+      case UnaryOp::kSin:
+      case UnaryOp::kCos:
+      case UnaryOp::kSqrt:
+      case UnaryOp::kRsqrt:
+      case UnaryOp::kAbs:
       case UnaryOp::kErf:
         return true;
-      default: return false;
+      default:
+        return false;
     }
   }
   if (dt == bool_) return op == UnaryOp::kNot;
@@ -255,12 +295,20 @@ bool supports_binary(BinaryOp op, DType dt) {
   if (cpu::is_comparison(op)) return true;
   if (dt == bool_) return op == BinaryOp::kAnd || op == BinaryOp::kOr || op == BinaryOp::kXor;
   switch (op) {
-    case BinaryOp::kAdd: case BinaryOp::kSub: case BinaryOp::kMul: case BinaryOp::kMax:
+    case BinaryOp::kAdd:
+    case BinaryOp::kSub:
+    case BinaryOp::kMul:
+    case BinaryOp::kMax:
     case BinaryOp::kMin:
       return true;
-    case BinaryOp::kDiv: return dt.is_floating();
-    case BinaryOp::kAnd: case BinaryOp::kOr: case BinaryOp::kXor: return !dt.is_floating();
-    default: return false;
+    case BinaryOp::kDiv:
+      return dt.is_floating();
+    case BinaryOp::kAnd:
+    case BinaryOp::kOr:
+    case BinaryOp::kXor:
+      return !dt.is_floating();
+    default:
+      return false;
   }
 }
 
@@ -297,16 +345,31 @@ void reduce_init(const Node& n, Slot& s) {
   Node c;
   c.dtype = n.dtype;
   switch (n.reduce_op) {
-    case ReduceOp::kSum: case ReduceOp::kOr: c.fvalue = 0; c.ivalue = 0; break;
-    case ReduceOp::kProd: case ReduceOp::kAnd: c.fvalue = 1; c.ivalue = 1; break;
+    case ReduceOp::kSum:
+    case ReduceOp::kOr:
+      c.fvalue = 0;
+      c.ivalue = 0;
+      break;
+    case ReduceOp::kProd:
+    case ReduceOp::kAnd:
+      c.fvalue = 1;
+      c.ivalue = 1;
+      break;
     case ReduceOp::kMax:
       c.fvalue = -INFINITY;
-      c.ivalue = n.dtype == int32 ? INT32_MIN : n.dtype == int64 ? INT64_MIN : n.dtype == int8 ? INT8_MIN : 0;
+      c.ivalue = n.dtype == int32   ? INT32_MIN
+                 : n.dtype == int64 ? INT64_MIN
+                 : n.dtype == int8  ? INT8_MIN
+                                    : 0;
       break;
     case ReduceOp::kMin:
       c.fvalue = INFINITY;
-      c.ivalue = n.dtype == int32 ? INT32_MAX : n.dtype == int64 ? INT64_MAX : n.dtype == int8 ? INT8_MAX
-               : n.dtype == uint8 ? 255 : n.dtype == uint32 ? int64_t(UINT32_MAX) : 1;
+      c.ivalue = n.dtype == int32    ? INT32_MAX
+                 : n.dtype == int64  ? INT64_MAX
+                 : n.dtype == int8   ? INT8_MAX
+                 : n.dtype == uint8  ? 255
+                 : n.dtype == uint32 ? int64_t(UINT32_MAX)
+                                     : 1;
       break;
   }
   constant_bits(c, s);
@@ -314,12 +377,18 @@ void reduce_init(const Node& n, Slot& s) {
 
 BinaryOp combine_op(ReduceOp op) {
   switch (op) {
-    case ReduceOp::kSum: return BinaryOp::kAdd;
-    case ReduceOp::kProd: return BinaryOp::kMul;
-    case ReduceOp::kMax: return BinaryOp::kMax;
-    case ReduceOp::kMin: return BinaryOp::kMin;
-    case ReduceOp::kAnd: return BinaryOp::kAnd;
-    case ReduceOp::kOr: return BinaryOp::kOr;
+    case ReduceOp::kSum:
+      return BinaryOp::kAdd;
+    case ReduceOp::kProd:
+      return BinaryOp::kMul;
+    case ReduceOp::kMax:
+      return BinaryOp::kMax;
+    case ReduceOp::kMin:
+      return BinaryOp::kMin;
+    case ReduceOp::kAnd:
+      return BinaryOp::kAnd;
+    case ReduceOp::kOr:
+      return BinaryOp::kOr;
   }
   return BinaryOp::kAdd;
 }
@@ -399,7 +468,8 @@ class Interp {
   void write(const Store& s) {
     const Param& p = k_.params[size_t(s.param)];
     int64_t es = p.dtype.itemsize();
-    std::memcpy(bufs_[s.param] + address(s.offset, s.strides) * es, vals_[size_t(s.node)].b, size_t(es));
+    std::memcpy(bufs_[s.param] + address(s.offset, s.strides) * es, vals_[size_t(s.node)].b,
+                size_t(es));
   }
   void eval(size_t i) {
     const Node& n = k_.nodes[i];
@@ -412,16 +482,25 @@ class Interp {
         std::memcpy(out.b, bufs_[n.param] + address(n.offset, n.strides) * es, size_t(es));
         break;
       }
-      case NodeKind::Constant: constant_bits(n, out); break;
-      case NodeKind::Unary: cpu::unary(n.unary_op, arg_dt(0), arg(0), out.b, 1); break;
-      case NodeKind::Binary: cpu::binary(n.binary_op, arg_dt(0), arg(0), arg(1), out.b, 1); break;
+      case NodeKind::Constant:
+        constant_bits(n, out);
+        break;
+      case NodeKind::Unary:
+        cpu::unary(n.unary_op, arg_dt(0), arg(0), out.b, 1);
+        break;
+      case NodeKind::Binary:
+        cpu::binary(n.binary_op, arg_dt(0), arg(0), arg(1), out.b, 1);
+        break;
       case NodeKind::Select: {
         const void* cases[2] = {arg(2), arg(1)};  // select_n order: false, true
         cpu::select_n(bool_, arg(0), cases, int(n.dtype.itemsize()), out.b, 1);
         break;
       }
-      case NodeKind::Convert: cpu::convert(arg_dt(0), arg(0), n.dtype, out.b, 1); break;
-      case NodeKind::Reduce: break;  // computed in run_row
+      case NodeKind::Convert:
+        cpu::convert(arg_dt(0), arg(0), n.dtype, out.b, 1);
+        break;
+      case NodeKind::Reduce:
+        break;  // computed in run_row
     }
   }
 

@@ -21,7 +21,8 @@ double scalar_value(const Atom& a, const std::unordered_map<int, const Eqn*>& de
   const Array* lit = nullptr;
   if (a.is_literal()) {
     lit = &a.literal;
-  } else if (auto it = def.find(a.var); it != def.end() && it->second->prim->name == "broadcast_in_dim" &&
+  } else if (auto it = def.find(a.var); it != def.end() &&
+                                        it->second->prim->name == "broadcast_in_dim" &&
                                         it->second->inputs[0].is_literal()) {
     lit = &it->second->inputs[0].literal;
   }
@@ -65,17 +66,25 @@ void simplify(ClosedJaxpr& c) {
     std::optional<Atom> replace;  // the whole eqn equals this atom
     if (e.outputs.size() == 1) {
       const Aval& oa = j.avals[size_t(e.outputs[0])];
-      auto same_type = [&](const Atom& a) { return aval(a).shape == oa.shape && aval(a).dtype == oa.dtype; };
+      auto same_type = [&](const Atom& a) {
+        return aval(a).shape == oa.shape && aval(a).dtype == oa.dtype;
+      };
       if ((n == "mul" || n == "div" || n == "add" || n == "sub") && e.inputs.size() == 2) {
         auto rhs = scalar_value(e.inputs[1], def);
         auto lhs = scalar_value(e.inputs[0], def);
         bool is_int = !oa.dtype.is_floating();
-        if (n == "mul" && rhs == 1.0 && same_type(e.inputs[0])) replace = e.inputs[0];
-        else if (n == "mul" && lhs == 1.0 && same_type(e.inputs[1])) replace = e.inputs[1];
-        else if (n == "div" && rhs == 1.0 && same_type(e.inputs[0])) replace = e.inputs[0];
-        else if (n == "sub" && rhs == 0.0 && same_type(e.inputs[0])) replace = e.inputs[0];
-        else if (n == "add" && is_int && rhs == 0.0 && same_type(e.inputs[0])) replace = e.inputs[0];
-        else if (n == "add" && is_int && lhs == 0.0 && same_type(e.inputs[1])) replace = e.inputs[1];
+        if (n == "mul" && rhs == 1.0 && same_type(e.inputs[0]))
+          replace = e.inputs[0];
+        else if (n == "mul" && lhs == 1.0 && same_type(e.inputs[1]))
+          replace = e.inputs[1];
+        else if (n == "div" && rhs == 1.0 && same_type(e.inputs[0]))
+          replace = e.inputs[0];
+        else if (n == "sub" && rhs == 0.0 && same_type(e.inputs[0]))
+          replace = e.inputs[0];
+        else if (n == "add" && is_int && rhs == 0.0 && same_type(e.inputs[0]))
+          replace = e.inputs[0];
+        else if (n == "add" && is_int && lhs == 0.0 && same_type(e.inputs[1]))
+          replace = e.inputs[1];
       } else if (n == "stop_gradient") {
         // Compiled programs only run forward; transformations of a jitted
         // function transform the traced body, which keeps it.
@@ -86,14 +95,16 @@ void simplify(ClosedJaxpr& c) {
       } else if (n == "convert_element_type" && same_type(e.inputs[0]) &&
                  aval(e.inputs[0]).weak_type == oa.weak_type) {
         replace = e.inputs[0];
-      } else if ((n == "reshape" || n == "squeeze" || n == "expand_dims") && same_type(e.inputs[0])) {
+      } else if ((n == "reshape" || n == "squeeze" || n == "expand_dims") &&
+                 same_type(e.inputs[0])) {
         replace = e.inputs[0];
       } else if (n == "reshape" && !e.inputs[0].is_literal()) {
         // reshape of a reshape/squeeze/expand_dims: reshape the original.
         auto it = def.find(e.inputs[0].var);
         if (it != def.end()) {
           const std::string& m = it->second->prim->name;
-          if (m == "reshape" || m == "squeeze" || m == "expand_dims") e.inputs[0] = it->second->inputs[0];
+          if (m == "reshape" || m == "squeeze" || m == "expand_dims")
+            e.inputs[0] = it->second->inputs[0];
         }
       } else if (n == "transpose") {
         auto perm = e.params.get_ints("permutation");

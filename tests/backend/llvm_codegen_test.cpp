@@ -262,7 +262,11 @@ TEST(LlvmCodegen, InPlaceAliasedOutput) {
   int x = kir::add_load(k, 0, jx::float32, {1});
   int x2 = kir::add_load(k, 0, jx::float32, {1});
   int two = kir::add_constant(k, jx::float32, 2.0);
-  k.stores.push_back({1, kir::add_binary(k, BinaryOp::kAdd, kir::add_binary(k, BinaryOp::kMul, x, two), x2), 0, {1}});
+  k.stores.push_back(
+      {1,
+       kir::add_binary(k, BinaryOp::kAdd, kir::add_binary(k, BinaryOp::kMul, x, two), x2),
+       0,
+       {1}});
   for (const kir::Kernel& kk : {k, softmax_kernel(jx::float32, 40, 125)}) {
     int64_t size = kk.params[0].size;
     std::vector<float> a(static_cast<size_t>(size)), ref(static_cast<size_t>(size));
@@ -284,7 +288,8 @@ TEST(LlvmCodegen, InPlaceAliasedOutput) {
     auto ck = lb::compile_kernel(kk);
     ck->fn(pa.data(), 0, kk.rows());
     for (int64_t i = 0; i < size; ++i)
-      ASSERT_NEAR(a[size_t(i)], ref[size_t(i)], 1e-6 * (1 + std::abs(ref[size_t(i)]))) << kk.name << " " << i;
+      ASSERT_NEAR(a[size_t(i)], ref[size_t(i)], 1e-6 * (1 + std::abs(ref[size_t(i)])))
+          << kk.name << " " << i;
     for (size_t e = 0; e < extra.size(); ++e) EXPECT_EQ(extra[e], extra_ref[e]);
   }
 }

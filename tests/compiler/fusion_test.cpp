@@ -36,7 +36,8 @@ std::vector<Array> run_plan(const ClosedJaxpr& c, const FusionPlan& p, std::vect
     }
     const FusedKernel& fk = p.kernels[it.index];
     std::vector<char*> bufs;
-    for (int v : fk.inputs) bufs.push_back(static_cast<char*>(env[size_t(v)].impl().buffer->data()));
+    for (int v : fk.inputs)
+      bufs.push_back(static_cast<char*>(env[size_t(v)].impl().buffer->data()));
     for (int v : fk.outputs) {
       env[size_t(v)] = make_uninit(j.avals[size_t(v)], default_device());
       bufs.push_back(static_cast<char*>(env[size_t(v)].impl().buffer->data()));
@@ -145,7 +146,8 @@ TEST(Fusion, IntegerAndBoolOps) {
   auto f = [](std::span<const Array> a) {
     Array i = lax::convert_element_type(a[0] * 3.0f, int32);
     Array b = (i > 1) & (i < 5);
-    return std::vector<Array>{np::where(b, i, -i), np::sum(lax::convert_element_type(b, int32), -1)};
+    return std::vector<Array>{np::where(b, i, -i),
+                              np::sum(lax::convert_element_type(b, int32), -1)};
   };
   expect_matches_eager(f, {rnd({4, 16}, 15)}, 1, 0);
 }

@@ -66,7 +66,8 @@ void expect_close(const std::string& what, const Array& want, const Array& got, 
       I128 a = load_int(dt, want.data(), i), b = load_int(dt, got.data(), i);
       if (a != b) {
         ++bad;
-        ADD_FAILURE() << what << " element " << i << ": eager " << i128_str(a) << ", jit " << i128_str(b);
+        ADD_FAILURE() << what << " element " << i << ": eager " << i128_str(a) << ", jit "
+                      << i128_str(b);
       }
       continue;
     }
@@ -88,8 +89,8 @@ void expect_close(const std::string& what, const Array& want, const Array& got, 
     long double diff = std::fabs(a - b);
     if (ulp_diff(dt, a, b) <= ulps || diff <= atol || diff <= rtol * std::fabs(a)) continue;
     ++bad;
-    ADD_FAILURE() << what << " element " << i << ": eager " << fstr(a) << ", jit " << fstr(b) << " ("
-                  << ulp_diff(dt, a, b) << " ulps, bound " << ulps << ")";
+    ADD_FAILURE() << what << " element " << i << ": eager " << fstr(a) << ", jit " << fstr(b)
+                  << " (" << ulp_diff(dt, a, b) << " ulps, bound " << ulps << ")";
   }
 }
 

@@ -1,10 +1,11 @@
 // jit: caching, composition with the transformations, donation, AOT text.
+#include "jx/jit.h"
+
 #include <gtest/gtest.h>
 
 #include <cmath>
 #include <thread>
 
-#include "jx/jit.h"
 #include "jx/jx.h"
 
 namespace np = jx::np;
@@ -68,7 +69,8 @@ TEST(Jit, ComposesWithGradVmapAndItself) {
     EXPECT_NEAR(vec(g_jit_outside)[size_t(i)], vec(g_eager)[size_t(i)], 1e-6);
   }
   // second order through jit
-  auto h = jx::grad([&](const Array& a) { return jx::grad([&](const Array& b) { return jf(b, b); })(a)[0]; });
+  auto h = jx::grad(
+      [&](const Array& a) { return jx::grad([&](const Array& b) { return jf(b, b); })(a)[0]; });
   (void)h;
   Array xs = np::array({{0.1f, 0.2f}, {0.3f, 0.4f}});
   Array v = jx::vmap([&](const Array& a) { return jf(a, a); })(xs);
@@ -109,7 +111,8 @@ TEST(Jit, DonationReusesAndForbidsLaterUse) {
 }
 
 TEST(Jit, DonatingTheSameBufferTwiceIsAnError) {
-  auto g = jx::jit([](const Array& a, const Array& b) { return a + b; }, {.donate_argnums = {0, 1}});
+  auto g =
+      jx::jit([](const Array& a, const Array& b) { return a + b; }, {.donate_argnums = {0, 1}});
   Array x = np::full({4096}, 1.f);
   std::string m = message_of([&] { g(x, x); });
   EXPECT_NE(m.find("donated but its buffer is also passed"), std::string::npos) << m;
@@ -137,7 +140,8 @@ TEST(Jit, FusedKernelsShowInTheCompiledText) {
   EXPECT_NEAR(y[3], 1 / s, 1e-6);
   EXPECT_NEAR(y[4], std::exp(-3.0) / s, 1e-6);
   // A small program runs its equations eagerly (no compile).
-  EXPECT_NE(f.lower(np::zeros({3, 4})).compile().as_text().find("0 fused kernels"), std::string::npos);
+  EXPECT_NE(f.lower(np::zeros({3, 4})).compile().as_text().find("0 fused kernels"),
+            std::string::npos);
 }
 
 TEST(Jit, ConcurrentCallsFromThreads) {
@@ -170,8 +174,10 @@ TEST(Jit, LogCompilesExplainsCacheMisses) {
   std::string log = testing::internal::GetCapturedStderr();
   jx::set_log_compiles(false);
   EXPECT_NE(log.find("compiling double_it for (f32[3]): first call"), std::string::npos) << log;
-  EXPECT_NE(log.find("new shape for leaf 0: f32[4] (compiled for f32[3])"), std::string::npos) << log;
+  EXPECT_NE(log.find("new shape for leaf 0: f32[4] (compiled for f32[3])"), std::string::npos)
+      << log;
   size_t count = 0;
-  for (size_t p = log.find("compiling"); p != std::string::npos; p = log.find("compiling", p + 1)) ++count;
+  for (size_t p = log.find("compiling"); p != std::string::npos; p = log.find("compiling", p + 1))
+    ++count;
   EXPECT_EQ(count, 2u) << log;
 }

@@ -1,7 +1,8 @@
 // IR passes, tested on jaxpr text: input text -> pass -> expected text.
+#include "compiler/passes.h"
+
 #include <gtest/gtest.h>
 
-#include "compiler/passes.h"
 #include "jx/jx.h"
 
 namespace {
@@ -23,18 +24,21 @@ std::string canon(const std::string& text) {
 }  // namespace
 
 TEST(Passes, DceRemovesUnusedEquations) {
-  EXPECT_EQ(run("{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = cos a in (b,) }", jx::compiler::dce),
+  EXPECT_EQ(run("{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = cos a in (b,) }",
+                jx::compiler::dce),
             canon("{ lambda ; a:f32[3]. let b:f32[3] = sin a in (b,) }"));
 }
 
 TEST(Passes, CseMergesEqualEquations) {
-  EXPECT_EQ(run("{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = sin a; d:f32[3] = add b c in (d,) }",
+  EXPECT_EQ(run("{ lambda ; a:f32[3]. let b:f32[3] = sin a; c:f32[3] = sin a; d:f32[3] = add b c "
+                "in (d,) }",
                 jx::compiler::cse),
             canon("{ lambda ; a:f32[3]. let b:f32[3] = sin a; d:f32[3] = add b b in (d,) }"));
 }
 
 TEST(Passes, SimplifyMulByOneAndDoubleNegation) {
-  EXPECT_EQ(run("{ lambda ; a:f32[]. let b:f32[] = mul a 1.0:f32[]; c:f32[] = neg b; d:f32[] = neg c in (d,) }",
+  EXPECT_EQ(run("{ lambda ; a:f32[]. let b:f32[] = mul a 1.0:f32[]; c:f32[] = neg b; d:f32[] = neg "
+                "c in (d,) }",
                 [](jx::ClosedJaxpr& c) {
                   jx::compiler::simplify(c);
                   jx::compiler::dce(c);
@@ -46,8 +50,9 @@ TEST(Passes, SimplifyKeepsFloatAddOfZero) {
   // -0.0 + 0.0 is +0.0, so x + 0 is not x for floats.
   std::string t = "{ lambda ; a:f32[]. let b:f32[] = add a 0.0:f32[] in (b,) }";
   EXPECT_EQ(run(t, jx::compiler::simplify), canon(t));
-  EXPECT_EQ(run("{ lambda ; a:i32[]. let b:i32[] = add a 0:i32[] in (b,) }", jx::compiler::simplify),
-            canon("{ lambda ; a:i32[]. let  in (a,) }"));
+  EXPECT_EQ(
+      run("{ lambda ; a:i32[]. let b:i32[] = add a 0:i32[] in (b,) }", jx::compiler::simplify),
+      canon("{ lambda ; a:i32[]. let  in (a,) }"));
 }
 
 TEST(Passes, SimplifyTransposeChains) {
@@ -61,9 +66,10 @@ TEST(Passes, SimplifyTransposeChains) {
 }
 
 TEST(Passes, ConstantFoldEvaluatesConstantEquations) {
-  EXPECT_EQ(run("{ lambda ; a:f32[]. let b:f32[] = add 2.0:f32[] 3.0:f32[]; c:f32[] = mul a b in (c,) }",
-                jx::compiler::constant_fold),
-            canon("{ lambda ; a:f32[]. let c:f32[] = mul a 5.0:f32[] in (c,) }"));
+  EXPECT_EQ(
+      run("{ lambda ; a:f32[]. let b:f32[] = add 2.0:f32[] 3.0:f32[]; c:f32[] = mul a b in (c,) }",
+          jx::compiler::constant_fold),
+      canon("{ lambda ; a:f32[]. let c:f32[] = mul a 5.0:f32[] in (c,) }"));
 }
 
 TEST(Passes, InlineNestedJit) {
@@ -81,7 +87,8 @@ TEST(Passes, InlineNestedJit) {
 TEST(Passes, SimplifyFoldsATransposedDotIntoSwappedOperands) {
   // (A B)^T = B^T A^T: the gradient of a matmul never materializes a transpose.
   EXPECT_EQ(run("{ lambda ; a:f32[4,3] b:f32[4,5]. let "
-                "c:f32[3,5] = dot_general[lhs_contracting_dimensions=(0,) rhs_contracting_dimensions=(0,) "
+                "c:f32[3,5] = dot_general[lhs_contracting_dimensions=(0,) "
+                "rhs_contracting_dimensions=(0,) "
                 "lhs_batch_dimensions=() rhs_batch_dimensions=()] a b; "
                 "d:f32[5,3] = transpose[permutation=(1, 0)] c in (d,) }",
                 [](jx::ClosedJaxpr& c) {
@@ -89,13 +96,15 @@ TEST(Passes, SimplifyFoldsATransposedDotIntoSwappedOperands) {
                   jx::compiler::dce(c);
                 }),
             canon("{ lambda ; a:f32[4,3] b:f32[4,5]. let "
-                  "d:f32[5,3] = dot_general[lhs_contracting_dimensions=(0,) rhs_contracting_dimensions=(0,) "
+                  "d:f32[5,3] = dot_general[lhs_contracting_dimensions=(0,) "
+                  "rhs_contracting_dimensions=(0,) "
                   "lhs_batch_dimensions=() rhs_batch_dimensions=()] b a in (d,) }"));
   // A dot used twice keeps its transpose (no recomputation).
-  std::string twice = "{ lambda ; a:f32[4,3] b:f32[4,5]. let "
-                      "c:f32[3,5] = dot_general[lhs_contracting_dimensions=(0,) rhs_contracting_dimensions=(0,) "
-                      "lhs_batch_dimensions=() rhs_batch_dimensions=()] a b; "
-                      "d:f32[5,3] = transpose[permutation=(1, 0)] c in (d, c) }";
+  std::string twice =
+      "{ lambda ; a:f32[4,3] b:f32[4,5]. let "
+      "c:f32[3,5] = dot_general[lhs_contracting_dimensions=(0,) rhs_contracting_dimensions=(0,) "
+      "lhs_batch_dimensions=() rhs_batch_dimensions=()] a b; "
+      "d:f32[5,3] = transpose[permutation=(1, 0)] c in (d, c) }";
   EXPECT_EQ(run(twice, jx::compiler::simplify), canon(twice));
 }
 

@@ -31,20 +31,48 @@ Array apply(const std::vector<Op>& prog, const Array& x, const Array& y) {
     const Array& b = pool[size_t(op.b) % pool.size()];
     Array r;
     switch (op.kind) {
-      case 0: r = lax::add(a, b); break;
-      case 1: r = lax::mul(a, b); break;
-      case 2: r = lax::sub(a, b); break;
-      case 3: r = lax::tanh(a); break;
-      case 4: r = lax::exp(lax::neg(lax::abs(a))); break;
-      case 5: r = lax::max(a, b); break;
-      case 6: r = lax::broadcast_in_dim(lax::reduce_sum(a, {1}), {R, C}, {0}); break;
-      case 7: r = lax::broadcast_in_dim(lax::reduce_max(a, {0}), {R, C}, {1}); break;
-      case 8: r = lax::rev(a, {0}); break;
-      case 9: r = lax::mul(a, lax::broadcast_in_dim(np::array(1.f), {R, C}, {})); break;  // x*1
-      case 10: r = lax::neg(lax::neg(a)); break;
-      case 11: r = lax::sin(a); break;
-      case 12: r = lax::reshape(lax::transpose(lax::reshape(a, {C, R}), {1, 0}), {R, C}); break;
-      default: r = lax::select_n(lax::gt(a, b), {a, b}); break;
+      case 0:
+        r = lax::add(a, b);
+        break;
+      case 1:
+        r = lax::mul(a, b);
+        break;
+      case 2:
+        r = lax::sub(a, b);
+        break;
+      case 3:
+        r = lax::tanh(a);
+        break;
+      case 4:
+        r = lax::exp(lax::neg(lax::abs(a)));
+        break;
+      case 5:
+        r = lax::max(a, b);
+        break;
+      case 6:
+        r = lax::broadcast_in_dim(lax::reduce_sum(a, {1}), {R, C}, {0});
+        break;
+      case 7:
+        r = lax::broadcast_in_dim(lax::reduce_max(a, {0}), {R, C}, {1});
+        break;
+      case 8:
+        r = lax::rev(a, {0});
+        break;
+      case 9:
+        r = lax::mul(a, lax::broadcast_in_dim(np::array(1.f), {R, C}, {}));
+        break;  // x*1
+      case 10:
+        r = lax::neg(lax::neg(a));
+        break;
+      case 11:
+        r = lax::sin(a);
+        break;
+      case 12:
+        r = lax::reshape(lax::transpose(lax::reshape(a, {C, R}), {1, 0}), {R, C});
+        break;
+      default:
+        r = lax::select_n(lax::gt(a, b), {a, b});
+        break;
     }
     pool.push_back(r);
   }

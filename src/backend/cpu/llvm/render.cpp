@@ -9,8 +9,8 @@
 #include "backend/cpu/llvm/render.h"
 
 #include <llvm/IR/IRBuilder.h>
-#include <llvm/IR/MDBuilder.h>
 #include <llvm/IR/Intrinsics.h>
+#include <llvm/IR/MDBuilder.h>
 
 #include <cmath>
 #include <functional>
@@ -115,7 +115,8 @@ class Renderer {
     std::vector<llvm::Metadata*> others;
     for (size_t q = 0; q < scopes_.size(); ++q)
       if (int(q) != p) others.push_back(scopes_[q]);
-    inst->setMetadata(llvm::LLVMContext::MD_alias_scope, llvm::MDNode::get(c_, {scopes_[size_t(p)]}));
+    inst->setMetadata(llvm::LLVMContext::MD_alias_scope,
+                      llvm::MDNode::get(c_, {scopes_[size_t(p)]}));
     inst->setMetadata(llvm::LLVMContext::MD_noalias, llvm::MDNode::get(c_, others));
   }
 
