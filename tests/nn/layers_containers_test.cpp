@@ -59,7 +59,7 @@ TEST(NnSequential, PytreeGradJitVmap) {
   auto loss = [&](const Net& n, const Array& xs) {
     Array logits = n(xs);
     Array lse = np::log(np::sum(np::exp(logits), -1));
-    return np::mean(lse - np::take_along_axis(logits, np::reshape(labels, {3, 1}), 1)[np::all, 0]);
+    return np::mean(lse - np::reshape(np::take_along_axis(logits, np::reshape(labels, {3, 1}), 1), {3}));
   };
   auto [v, g] = jx::value_and_grad(loss)(net, x);
   auto step =
