@@ -2,6 +2,7 @@
 #pragma once
 
 #include "jx/array.h"
+#include "jx/custom_derivatives.h"
 #include "jx/device.h"
 #include "jx/dtype.h"
 #include "jx/error.h"
@@ -10,13 +11,12 @@
 #include "jx/jit.h"
 #include "jx/lax.h"
 #include "jx/numpy.h"
+#include "jx/optim.h"
 #include "jx/primitive.h"
+#include "jx/random.h"
 #include "jx/shape.h"
 #include "jx/transforms.h"
 #include "jx/tree.h"
-#include "jx/custom_derivatives.h"
-#include "jx/random.h"
-#include "jx/optim.h"
 // Contractions, indexing, sorting, scans and linear algebra (one header per family).
 #if __has_include("jx/lax_contract.h")
 #include "jx/lax_contract.h"

@@ -103,9 +103,9 @@ class PaddingSpec {
  public:
   PaddingSpec(const char* mode) : PaddingSpec(std::string_view(mode)) {}  // NOLINT
   PaddingSpec(std::string_view mode);                                     // NOLINT
-  PaddingSpec(std::vector<std::pair<int64_t, int64_t>> pairs)              // NOLINT
+  PaddingSpec(std::vector<std::pair<int64_t, int64_t>> pairs)             // NOLINT
       : pairs_(std::move(pairs)), mode_(Mode::kExplicit) {}
-  PaddingSpec(std::initializer_list<std::pair<int64_t, int64_t>> pairs)   // NOLINT
+  PaddingSpec(std::initializer_list<std::pair<int64_t, int64_t>> pairs)  // NOLINT
       : pairs_(pairs), mode_(Mode::kExplicit) {}
   static PaddingSpec same() { return PaddingSpec("SAME"); }
   static PaddingSpec valid() { return PaddingSpec("VALID"); }
@@ -117,10 +117,9 @@ class PaddingSpec {
   /// The (low, high) pairs for inputs of spatial sizes `in`, (dilated)
   /// window sizes `window` and `strides` (jax.lax.padtype_to_pads); errors
   /// (reported for `op`) for an unknown mode string.
-  std::vector<std::pair<int64_t, int64_t>> resolve(std::span<const int64_t> in,
-                                                   std::span<const int64_t> window,
-                                                   std::span<const int64_t> strides,
-                                                   std::string_view op = "conv_general_dilated") const;
+  std::vector<std::pair<int64_t, int64_t>> resolve(
+      std::span<const int64_t> in, std::span<const int64_t> window,
+      std::span<const int64_t> strides, std::string_view op = "conv_general_dilated") const;
 
  private:
   enum class Mode { kSame, kSameLower, kValid, kExplicit, kBad };
@@ -138,12 +137,11 @@ class PaddingSpec {
 /// features (at most one of the two is > 1). The result has out_spec's
 /// layout with batch N / batch_group_count, features O, and spatial sizes
 /// floor((dilated padded in - dilated window) / stride) + 1.
-Array conv_general_dilated(const Array& lhs, const Array& rhs,
-                           std::vector<int64_t> window_strides, const PaddingSpec& padding,
-                           std::vector<int64_t> lhs_dilation = {},
+Array conv_general_dilated(const Array& lhs, const Array& rhs, std::vector<int64_t> window_strides,
+                           const PaddingSpec& padding, std::vector<int64_t> lhs_dilation = {},
                            std::vector<int64_t> rhs_dilation = {},
-                           const ConvDims& dimension_numbers = {},
-                           int64_t feature_group_count = 1, int64_t batch_group_count = 1,
+                           const ConvDims& dimension_numbers = {}, int64_t feature_group_count = 1,
+                           int64_t batch_group_count = 1,
                            std::optional<DType> preferred_element_type = std::nullopt,
                            Loc loc = Loc::current());
 

@@ -21,8 +21,8 @@ namespace jx::np {
 /// (a row for a, a column for b) and the added dim removed afterwards; the
 /// leading (batch) dims broadcast. Errors for 0-d operands and for
 /// mismatched inner dimensions.
-Array matmul(const Array& a, const Array& b, std::optional<DType> preferred_element_type = std::nullopt,
-             Loc loc = Loc::current());
+Array matmul(const Array& a, const Array& b,
+             std::optional<DType> preferred_element_type = std::nullopt, Loc loc = Loc::current());
 
 /// numpy.dot: scalars multiply; otherwise contracts the last axis of a with
 /// the last (1-D b) or second-to-last axis of b; result a[:-1] + b's rest.
@@ -62,7 +62,8 @@ class TensordotAxes {
 
 /// Sum of products over the given axes; result: a's free axes, then b's.
 Array tensordot(const Array& a, const Array& b, const TensordotAxes& axes = 2,
-                std::optional<DType> preferred_element_type = std::nullopt, Loc loc = Loc::current());
+                std::optional<DType> preferred_element_type = std::nullopt,
+                Loc loc = Loc::current());
 
 /// Einstein summation: "ij,jk->ik", implicit output ("ij,jk": the labels
 /// used once, sorted), "..." for broadcast leading dims, repeated labels
@@ -85,11 +86,13 @@ Array trace(const Array& x, int64_t offset = 0, int axis1 = 0, int axis2 = 1,
 /// (length n + m - 1), "same" (max(n, m)) or "valid" (max - min + 1).
 /// Without preferred_element_type the operands become floating (as jnp).
 Array convolve(const ArrayLike& a, const ArrayLike& v, std::string_view mode = "full",
-               std::optional<DType> preferred_element_type = std::nullopt, Loc loc = Loc::current());
+               std::optional<DType> preferred_element_type = std::nullopt,
+               Loc loc = Loc::current());
 
 /// Cross-correlation of two non-empty 1-D arrays (convolve without the
 /// flip); default mode "valid".
 Array correlate(const ArrayLike& a, const ArrayLike& v, std::string_view mode = "valid",
-                std::optional<DType> preferred_element_type = std::nullopt, Loc loc = Loc::current());
+                std::optional<DType> preferred_element_type = std::nullopt,
+                Loc loc = Loc::current());
 
 }  // namespace jx::np

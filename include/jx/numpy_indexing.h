@@ -23,7 +23,8 @@
 //   Array r = np::index(x, 1, np::slice(0, 3));                    // x[1, 0:3]
 //   Array y = x.at(idx, np::all).add(1.f);                         // x.at[idx, :].add(1)
 //   Array z = x.at(np::ellipsis, np::newaxis, 0).set(v);           // x.at[..., None, 0].set(v)
-//   Array g = x.at(idx).get({.mode = "fill", .fill_value = -1});   // x.at[idx].get(mode='fill', fill_value=-1)
+//   Array g = x.at(idx).get({.mode = "fill", .fill_value = -1});   // x.at[idx].get(mode='fill',
+//   fill_value=-1)
 //
 // Reads lower to lax.slice / rev / squeeze / expand_dims when every item is
 // static, else to one lax.gather; updates lower to one scatter, as jnp does.
@@ -74,12 +75,12 @@ class Index {
   enum class Kind { kInt, kSlice, kNewAxis, kEllipsis, kArray };
   template <std::integral I>
   requires(!std::is_same_v<I, bool>) Index(I i) : kind_(Kind::kInt), i_(int64_t(i)) {}  // NOLINT
-  Index(Slice s) : kind_(Kind::kSlice), slice_(s) {}                                      // NOLINT
-  Index(NewAxis) : kind_(Kind::kNewAxis) {}                                               // NOLINT
-  Index(EllipsisIndex) : kind_(Kind::kEllipsis) {}                                        // NOLINT
-  Index(const Array& a) : kind_(Kind::kArray), array_(a) {}                               // NOLINT
-  Index(const std::vector<int64_t>& v);                                                   // NOLINT
-  Index(const std::vector<int>& v);                                                       // NOLINT
+  Index(Slice s) : kind_(Kind::kSlice), slice_(s) {}                                    // NOLINT
+  Index(NewAxis) : kind_(Kind::kNewAxis) {}                                             // NOLINT
+  Index(EllipsisIndex) : kind_(Kind::kEllipsis) {}                                      // NOLINT
+  Index(const Array& a) : kind_(Kind::kArray), array_(a) {}                             // NOLINT
+  Index(const std::vector<int64_t>& v);                                                 // NOLINT
+  Index(const std::vector<int>& v);                                                     // NOLINT
   /// np::all, the function, as `:`.
   Index(Array (*fn)(const Array&, Axis, bool, Loc));  // NOLINT
   // `x.at(true)` would silently be x.at(1): bool scalars are not indices.
@@ -148,13 +149,16 @@ class AtIndexer {
     return detail::index_update(x_, idx_, v, detail::UpdateOp::kAdd, options, "at.add", loc);
   }
   /// x with x[idx] -= v.
-  Array subtract(const ArrayLike& v, const IndexOptions& options = {}, Loc loc = Loc::current()) const;
+  Array subtract(const ArrayLike& v, const IndexOptions& options = {},
+                 Loc loc = Loc::current()) const;
   /// x with x[idx] *= v.
-  Array multiply(const ArrayLike& v, const IndexOptions& options = {}, Loc loc = Loc::current()) const {
+  Array multiply(const ArrayLike& v, const IndexOptions& options = {},
+                 Loc loc = Loc::current()) const {
     return detail::index_update(x_, idx_, v, detail::UpdateOp::kMul, options, "at.multiply", loc);
   }
   /// x with x[idx] /= v (x / ones.at[idx].multiply(v), as JAX).
-  Array divide(const ArrayLike& v, const IndexOptions& options = {}, Loc loc = Loc::current()) const;
+  Array divide(const ArrayLike& v, const IndexOptions& options = {},
+               Loc loc = Loc::current()) const;
   /// x with x[idx] = minimum(x[idx], v) / maximum(x[idx], v).
   Array min(const ArrayLike& v, const IndexOptions& options = {}, Loc loc = Loc::current()) const {
     return detail::index_update(x_, idx_, v, detail::UpdateOp::kMin, options, "at.min", loc);
@@ -217,7 +221,8 @@ Array argwhere(const Array& a, StaticSize size = {}, Loc loc = Loc::current());
 std::vector<Array> where(const Array& condition, StaticSize size = {}, Loc loc = Loc::current());
 /// The elements of arr (flattened) where condition (flattened, converted to
 /// bool) is true: arr[mask] (jnp.extract); padding default 0.
-Array extract(const Array& condition, const Array& arr, StaticSize size = {}, Loc loc = Loc::current());
+Array extract(const Array& condition, const Array& arr, StaticSize size = {},
+              Loc loc = Loc::current());
 
 /// The sorted distinct values of x (flattened); NaNs count as one value,
 /// sorted last. Padding default: the smallest value (as jnp.unique).

@@ -29,7 +29,9 @@ struct OpaqueParam {
   std::shared_ptr<const void> object;
   bool operator==(const OpaqueParam& o) const { return object == o.object; }
   template <class T>
-  const T& as() const { return *static_cast<const T*>(object.get()); }
+  const T& as() const {
+    return *static_cast<const T*>(object.get());
+  }
 };
 
 /// One parameter value. Vectors of ints cover axes, shapes, strides, padding.
@@ -91,9 +93,9 @@ struct Primitive {
   std::string name;
   ShapeRule abstract_eval;
   EagerKernel impl;
-  JvpRule jvp;                // filled by the transformations layer
-  TransposeRule transpose;    // linear primitives only
-  BatchRule batch;            // filled by the transformations layer
+  JvpRule jvp;              // filled by the transformations layer
+  TransposeRule transpose;  // linear primitives only
+  BatchRule batch;          // filled by the transformations layer
   /// Where the outputs live when not on the inputs' device (device_put, factories).
   std::function<Device(std::span<const Array>, const Params&)> placement;
   /// The kernel creates its outputs itself (views such as reshape share the
@@ -204,6 +206,7 @@ inline Array bind1(const Primitive& p, std::initializer_list<Array> in, const Pa
 }
 
 /// Runs a primitive eagerly on concrete inputs, bypassing the trace stack.
-std::vector<Array> eval_primitive(const Primitive& p, std::span<const Array> in, const Params& params);
+std::vector<Array> eval_primitive(const Primitive& p, std::span<const Array> in,
+                                  const Params& params);
 
 }  // namespace jx

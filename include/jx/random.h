@@ -52,7 +52,7 @@ class OptShape {
   OptShape() = default;
   OptShape(std::nullopt_t) {}  // NOLINT: implicit by design
   OptShape(std::initializer_list<int64_t> dims) : shape_(Shape(dims)), has_(dims.size() > 0) {}
-  OptShape(const Shape& s) : shape_(s), has_(true) {}  // NOLINT
+  OptShape(const Shape& s) : shape_(s), has_(true) {}                 // NOLINT
   OptShape(const std::vector<int64_t>& v) : shape_(v), has_(true) {}  // NOLINT
   bool has_value() const { return has_; }
   const Shape& value() const { return shape_; }
@@ -151,8 +151,8 @@ Array gumbel(const Array& key, const Shape& shape = {}, DType dtype = float32,
 Array gamma(const Array& key, const ArrayLike& a, OptShape shape = {}, DType dtype = float32,
             Loc loc = Loc::current());
 /// log of Gamma(a, 1) samples, accurate for small a (jax.random.loggamma).
-Array loggamma(const Array& key, const ArrayLike& a, OptShape shape = {},
-               DType dtype = float32, Loc loc = Loc::current());
+Array loggamma(const Array& key, const ArrayLike& a, OptShape shape = {}, DType dtype = float32,
+               Loc loc = Loc::current());
 /// Beta(a, b) via two log-gamma draws.
 Array beta(const Array& key, const ArrayLike& a, const ArrayLike& b, OptShape shape = {},
            DType dtype = float32, Loc loc = Loc::current());
@@ -202,7 +202,6 @@ Array choice(const Array& key, int64_t a, const Shape& shape = {}, bool replace 
 /// The same drawing slices of `a` along `axis`: the result has shape
 /// a.shape[:axis] + shape + a.shape[axis+1:].
 Array choice(const Array& key, const Array& a, const Shape& shape = {}, bool replace = true,
-             const std::optional<Array>& p = std::nullopt, int axis = 0,
-             Loc loc = Loc::current());
+             const std::optional<Array>& p = std::nullopt, int axis = 0, Loc loc = Loc::current());
 
 }  // namespace jx::random

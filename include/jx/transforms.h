@@ -133,8 +133,10 @@ auto value_and_grad_impl(const F& f, std::source_location loc, const Args&... ar
   std::vector<Array> g = pullback(cts);
   auto grads = pick_rebuilt<I...>(tup, g);
   auto grad_value = [&] {
-    if constexpr (sizeof...(I) == 1) return std::get<0>(grads);
-    else return grads;
+    if constexpr (sizeof...(I) == 1)
+      return std::get<0>(grads);
+    else
+      return grads;
   }();
   if constexpr (Aux) {
     auto aux = tree::unflatten_like(result_proto->second, std::span<const Array>(outs).subspan(1));
@@ -152,8 +154,10 @@ auto value_and_grad_impl(const F& f, std::source_location loc, const Args&... ar
 template <size_t... I, class F>
 auto value_and_grad(F f, std::source_location loc = std::source_location::current()) {
   return [f, loc](const auto&... args) {
-    if constexpr (sizeof...(I) == 0) return detail::value_and_grad_impl<false, 0>(f, loc, args...);
-    else return detail::value_and_grad_impl<false, I...>(f, loc, args...);
+    if constexpr (sizeof...(I) == 0)
+      return detail::value_and_grad_impl<false, 0>(f, loc, args...);
+    else
+      return detail::value_and_grad_impl<false, I...>(f, loc, args...);
   };
 }
 /// value_and_grad with has_aux: f returns std::pair{loss, aux}; the callable
@@ -161,8 +165,10 @@ auto value_and_grad(F f, std::source_location loc = std::source_location::curren
 template <size_t... I, class F>
 auto value_and_grad(F f, HasAux, std::source_location loc = std::source_location::current()) {
   return [f, loc](const auto&... args) {
-    if constexpr (sizeof...(I) == 0) return detail::value_and_grad_impl<true, 0>(f, loc, args...);
-    else return detail::value_and_grad_impl<true, I...>(f, loc, args...);
+    if constexpr (sizeof...(I) == 0)
+      return detail::value_and_grad_impl<true, 0>(f, loc, args...);
+    else
+      return detail::value_and_grad_impl<true, I...>(f, loc, args...);
   };
 }
 
@@ -170,9 +176,7 @@ auto value_and_grad(F f, HasAux, std::source_location loc = std::source_location
 /// I... (default: the first).
 template <size_t... I, class F>
 auto grad(F f, std::source_location loc = std::source_location::current()) {
-  return [f, loc](const auto&... args) {
-    return value_and_grad<I...>(f, loc)(args...).second;
-  };
+  return [f, loc](const auto&... args) { return value_and_grad<I...>(f, loc)(args...).second; };
 }
 /// grad with has_aux: returns std::pair{grads, aux}.
 template <size_t... I, class F>
@@ -190,11 +194,28 @@ auto jvp(F f, const std::tuple<P...>& primals, const std::tuple<T...>& tangents,
          std::source_location loc = std::source_location::current()) {
   CallSite site(loc);
   std::vector<Array> pl, tl;
-  std::apply([&](const auto&... p) { (([&] { auto l = tree::leaves(p); pl.insert(pl.end(), l.begin(), l.end()); }()), ...); }, primals);
-  std::apply([&](const auto&... t) { (([&] { auto l = tree::leaves(t); tl.insert(tl.end(), l.begin(), l.end()); }()), ...); }, tangents);
+  std::apply(
+      [&](const auto&... p) {
+        (([&] {
+           auto l = tree::leaves(p);
+           pl.insert(pl.end(), l.begin(), l.end());
+         }()),
+         ...);
+      },
+      primals);
+  std::apply(
+      [&](const auto&... t) {
+        (([&] {
+           auto l = tree::leaves(t);
+           tl.insert(tl.end(), l.begin(), l.end());
+         }()),
+         ...);
+      },
+      tangents);
   if (!tree::all_equal_structure(primals, tangents))
     throw_error("jvp", "primals and tangents have different tree structures: " +
-                           tree::structure(primals).str() + " vs " + tree::structure(tangents).str());
+                           tree::structure(primals).str() + " vs " +
+                           tree::structure(tangents).str());
   using R = detail::Decay<decltype(std::apply(f, primals))>;
   std::optional<R> proto;
   FlatFn flat = [&](std::span<const Array> leaves) {
@@ -248,7 +269,7 @@ auto linearize(F f, const Args&... args) {
 /// end), std::nullopt (not mapped), or one entry per leaf of the argument.
 class InAxis {
  public:
-  InAxis(int axis) : per_leaf_{axis}, broadcast_(true) {}  // NOLINT
+  InAxis(int axis) : per_leaf_{axis}, broadcast_(true) {}                // NOLINT
   InAxis(std::nullopt_t) : per_leaf_{std::nullopt}, broadcast_(true) {}  // NOLINT
   InAxis(std::initializer_list<std::optional<int>> per_leaf) : per_leaf_(per_leaf) {}
   /// The axis of leaf i of an argument with n leaves.
@@ -266,9 +287,9 @@ class InAxis {
 };
 
 struct VmapOptions {
-  std::vector<InAxis> in_axes;            ///< one per argument; empty: all 0
+  std::vector<InAxis> in_axes;               ///< one per argument; empty: all 0
   std::vector<std::optional<int>> out_axes;  ///< one per output leaf; empty: all 0
-  std::optional<int64_t> axis_size;      ///< needed when no argument is mapped
+  std::optional<int64_t> axis_size;          ///< needed when no argument is mapped
 };
 
 /// vmap: maps f over an axis of its arguments.
@@ -285,8 +306,10 @@ auto vmap(F f, VmapOptions opts = {}, std::source_location loc = std::source_loc
              auto l = tree::leaves(a);
              for (size_t k = 0; k < l.size(); ++k) {
                leaves.push_back(l[k]);
-               if (opts.in_axes.empty()) axes.push_back(0);
-               else if (argi < opts.in_axes.size()) axes.push_back(opts.in_axes[argi].leaf(k, l.size()));
+               if (opts.in_axes.empty())
+                 axes.push_back(0);
+               else if (argi < opts.in_axes.size())
+                 axes.push_back(opts.in_axes[argi].leaf(k, l.size()));
                else {
                  CallSite site(loc);
                  throw_error("vmap", "in_axes has " + std::to_string(opts.in_axes.size()) +
@@ -345,11 +368,13 @@ Array jacrev_flat(const std::function<Array(const Array&)>& f, const Array& x,
 
 template <class F>
 auto jacfwd(F f) {
-  return [f](const Array& x) { return jacfwd_flat([f](const Array& a) { return Array(f(a)); }, x); };
+  return
+      [f](const Array& x) { return jacfwd_flat([f](const Array& a) { return Array(f(a)); }, x); };
 }
 template <class F>
 auto jacrev(F f) {
-  return [f](const Array& x) { return jacrev_flat([f](const Array& a) { return Array(f(a)); }, x); };
+  return
+      [f](const Array& x) { return jacrev_flat([f](const Array& a) { return Array(f(a)); }, x); };
 }
 /// hessian = jacfwd(jacrev(f)), for f: Array -> scalar Array.
 template <class F>

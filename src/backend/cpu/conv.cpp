@@ -37,16 +37,13 @@ inline void gather_run(char* dst, const char* src, int64_t n, int64_t stride, in
       for (int64_t i = 0; i < n; ++i) dst[i] = src[i * stride];
       break;
     case 2:
-      for (int64_t i = 0; i < n; ++i)
-        std::memcpy(dst + 2 * i, src + 2 * i * stride, 2);
+      for (int64_t i = 0; i < n; ++i) std::memcpy(dst + 2 * i, src + 2 * i * stride, 2);
       break;
     case 4:
-      for (int64_t i = 0; i < n; ++i)
-        std::memcpy(dst + 4 * i, src + 4 * i * stride, 4);
+      for (int64_t i = 0; i < n; ++i) std::memcpy(dst + 4 * i, src + 4 * i * stride, 4);
       break;
     default:
-      for (int64_t i = 0; i < n; ++i)
-        std::memcpy(dst + es * i, src + es * i * stride, size_t(es));
+      for (int64_t i = 0; i < n; ++i) std::memcpy(dst + es * i, src + es * i * stride, size_t(es));
   }
 }
 // The reverse: a contiguous run to a strided destination.
@@ -149,7 +146,8 @@ void conv_im2col(const ConvGeometry& geo, DType dt, const char* lhs, const char*
   int64_t rb = rows, wb = nwin;
   if (rows * cols > budget) {
     rb = std::min(rows, std::max<int64_t>(256, budget / std::max<int64_t>(cols, 1)));
-    wb = std::clamp<int64_t>(budget / (rb * std::max<int64_t>(g.i, 1)), 1, std::max<int64_t>(nwin, 1));
+    wb = std::clamp<int64_t>(budget / (rb * std::max<int64_t>(g.i, 1)), 1,
+                             std::max<int64_t>(nwin, 1));
   }
   std::unique_ptr<char[]> patches(new char[size_t(std::max<int64_t>(1, rb * wb * g.i) * es)]);
   std::unique_ptr<char[]> kernel(new char[size_t(std::max<int64_t>(1, cols * o_g) * es)]);
@@ -160,67 +158,74 @@ void conv_im2col(const ConvGeometry& geo, DType dt, const char* lhs, const char*
     const int64_t n0 = g.batch_group_count > 1 ? grp * n_out : 0;
     const int64_t o0 = grp * o_g;
     // The kernel as [cols = (window position, in feature), o_g].
-    parallel_chunks(nwin, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.i * o_g)),
-                    [&](int64_t lo, int64_t hi) {
-      for (int64_t w = lo; w < hi; ++w) {
-        int64_t woff = 0;
-        for (int d = 0; d < ns; ++d)
-          woff += (w / win_strides[size_t(d)] % g.window[size_t(d)]) * g.rhs_strides[size_t(2 + d)];
-        for (int64_t i = 0; i < g.i; ++i)
-          gather_run(kernel.get() + ((w * g.i + i) * o_g) * es,
-                     rhs + (woff + i * g.rhs_strides[1] + o0 * g.rhs_strides[0]) * es, o_g,
-                     g.rhs_strides[0], es);
-      }
-    });
+    parallel_chunks(
+        nwin, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, g.i * o_g)),
+        [&](int64_t lo, int64_t hi) {
+          for (int64_t w = lo; w < hi; ++w) {
+            int64_t woff = 0;
+            for (int d = 0; d < ns; ++d)
+              woff +=
+                  (w / win_strides[size_t(d)] % g.window[size_t(d)]) * g.rhs_strides[size_t(2 + d)];
+            for (int64_t i = 0; i < g.i; ++i)
+              gather_run(kernel.get() + ((w * g.i + i) * o_g) * es,
+                         rhs + (woff + i * g.rhs_strides[1] + o0 * g.rhs_strides[0]) * es, o_g,
+                         g.rhs_strides[0], es);
+          }
+        });
     for (int64_t r0 = 0; r0 < rows; r0 += rb) {
       const int64_t nr = std::min(rb, rows - r0);
       for (int64_t w0 = 0; w0 < std::max<int64_t>(nwin, 1); w0 += wb) {
         const int64_t nw = std::min(wb, nwin - w0);
         const int64_t pc = nw * g.i;  // columns in this block
-        parallel_chunks(nr, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, pc)),
-                        [&](int64_t lo, int64_t hi) {
-          std::vector<int64_t> pos(static_cast<size_t>(ns));
-          for (int64_t r = lo; r < hi; ++r) {
-            const int64_t row = r0 + r;
-            const int64_t nb = row / npos, p = row % npos;
-            for (int d = 0; d < ns; ++d) pos[size_t(d)] = p / pos_strides[size_t(d)] % g.out[size_t(d)];
-            char* prow = patches.get() + r * pc * es;
-            const char* base = lhs + ((n0 + nb) * g.lhs_strides[0] + c0 * g.lhs_strides[1]) * es;
-            for (int64_t w = w0; w < w0 + nw; ++w) {
-              int64_t off = 0;
-              bool inside = true;
-              for (int d = 0; d < ns && inside; ++d) {
-                const size_t du = size_t(d);
-                int64_t k = w / win_strides[du] % g.window[du];
-                int64_t q = pos[du] * g.strides[du] + k * g.rhs_dilation[du] - g.pad_lo[du];
-                if (q < 0 || q % g.lhs_dilation[du] != 0) {
-                  inside = false;
-                  break;
+        parallel_chunks(
+            nr, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, pc)), [&](int64_t lo, int64_t hi) {
+              std::vector<int64_t> pos(static_cast<size_t>(ns));
+              for (int64_t r = lo; r < hi; ++r) {
+                const int64_t row = r0 + r;
+                const int64_t nb = row / npos, p = row % npos;
+                for (int d = 0; d < ns; ++d)
+                  pos[size_t(d)] = p / pos_strides[size_t(d)] % g.out[size_t(d)];
+                char* prow = patches.get() + r * pc * es;
+                const char* base =
+                    lhs + ((n0 + nb) * g.lhs_strides[0] + c0 * g.lhs_strides[1]) * es;
+                for (int64_t w = w0; w < w0 + nw; ++w) {
+                  int64_t off = 0;
+                  bool inside = true;
+                  for (int d = 0; d < ns && inside; ++d) {
+                    const size_t du = size_t(d);
+                    int64_t k = w / win_strides[du] % g.window[du];
+                    int64_t q = pos[du] * g.strides[du] + k * g.rhs_dilation[du] - g.pad_lo[du];
+                    if (q < 0 || q % g.lhs_dilation[du] != 0) {
+                      inside = false;
+                      break;
+                    }
+                    q /= g.lhs_dilation[du];
+                    if (q >= g.in[du]) inside = false;
+                    off += q * g.lhs_strides[2 + du];
+                  }
+                  char* dst = prow + (w - w0) * g.i * es;
+                  if (inside)
+                    gather_run(dst, base + off * es, g.i, g.lhs_strides[1], es);
+                  else
+                    std::memset(dst, 0, size_t(g.i * es));
                 }
-                q /= g.lhs_dilation[du];
-                if (q >= g.in[du]) inside = false;
-                off += q * g.lhs_strides[2 + du];
               }
-              char* dst = prow + (w - w0) * g.i * es;
-              if (inside) gather_run(dst, base + off * es, g.i, g.lhs_strides[1], es);
-              else std::memset(dst, 0, size_t(g.i * es));
-            }
-          }
-        });
+            });
         gemm(dt, 1, nr, o_g, pc, patches.get(), pc, 0, false, kernel.get() + w0 * g.i * o_g * es,
              o_g, 0, false, result.get(), o_g, 0, /*accumulate=*/w0 > 0);
       }
-      parallel_chunks(nr, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, o_g)),
-                      [&](int64_t lo, int64_t hi) {
-        for (int64_t r = lo; r < hi; ++r) {
-          const int64_t row = r0 + r;
-          const int64_t nb = row / npos, p = row % npos;
-          int64_t off = nb * g.out_strides[0] + o0 * g.out_strides[1];
-          for (int d = 0; d < ns; ++d)
-            off += (p / pos_strides[size_t(d)] % g.out[size_t(d)]) * g.out_strides[size_t(2 + d)];
-          scatter_run(out + off * es, result.get() + r * o_g * es, o_g, g.out_strides[1], es);
-        }
-      });
+      parallel_chunks(
+          nr, std::max<int64_t>(1, 4096 / std::max<int64_t>(1, o_g)), [&](int64_t lo, int64_t hi) {
+            for (int64_t r = lo; r < hi; ++r) {
+              const int64_t row = r0 + r;
+              const int64_t nb = row / npos, p = row % npos;
+              int64_t off = nb * g.out_strides[0] + o0 * g.out_strides[1];
+              for (int d = 0; d < ns; ++d)
+                off +=
+                    (p / pos_strides[size_t(d)] % g.out[size_t(d)]) * g.out_strides[size_t(2 + d)];
+              scatter_run(out + off * es, result.get() + r * o_g * es, o_g, g.out_strides[1], es);
+            }
+          });
     }
   }
 }

@@ -25,10 +25,14 @@ void inner_copy(const char* src, int64_t ss, char* dst, int64_t ds, int64_t n) {
 
 void inner_dispatch(const char* src, int64_t ss, char* dst, int64_t ds, int64_t n, int esize) {
   switch (esize) {
-    case 1: return inner_copy<uint8_t>(src, ss, dst, ds, n);
-    case 2: return inner_copy<uint16_t>(src, ss, dst, ds, n);
-    case 4: return inner_copy<uint32_t>(src, ss, dst, ds, n);
-    case 8: return inner_copy<uint64_t>(src, ss, dst, ds, n);
+    case 1:
+      return inner_copy<uint8_t>(src, ss, dst, ds, n);
+    case 2:
+      return inner_copy<uint16_t>(src, ss, dst, ds, n);
+    case 4:
+      return inner_copy<uint32_t>(src, ss, dst, ds, n);
+    case 8:
+      return inner_copy<uint64_t>(src, ss, dst, ds, n);
     default:
       for (int64_t i = 0; i < n; ++i)
         std::memcpy(dst + i * ds * esize, src + i * ss * esize, size_t(esize));
@@ -37,8 +41,8 @@ void inner_dispatch(const char* src, int64_t ss, char* dst, int64_t ds, int64_t 
 
 }  // namespace
 
-void strided_copy(const void* src, int64_t src_off, std::span<const int64_t> src_strides,
-                  void* dst, int64_t dst_off, std::span<const int64_t> dst_strides,
+void strided_copy(const void* src, int64_t src_off, std::span<const int64_t> src_strides, void* dst,
+                  int64_t dst_off, std::span<const int64_t> dst_strides,
                   std::span<const int64_t> shape, int esize) {
   // Drop size-1 dims, then merge dims that are contiguous in both src and dst.
   std::vector<int64_t> sh, ss, ds;

@@ -33,7 +33,11 @@ double digamma(double x) {
     x += 1;
   }
   double f = 1 / (x * x);
-  double t = f * (-1.0 / 12 + f * (1.0 / 120 + f * (-1.0 / 252 + f * (1.0 / 240 + f * (-1.0 / 132 + f * (691.0 / 32760 + f * (-1.0 / 12)))))));
+  double t =
+      f * (-1.0 / 12 +
+           f * (1.0 / 120 +
+                f * (-1.0 / 252 +
+                     f * (1.0 / 240 + f * (-1.0 / 132 + f * (691.0 / 32760 + f * (-1.0 / 12)))))));
   return result + std::log(x) - 0.5 / x + t;
 }
 
@@ -117,18 +121,30 @@ void binary_scalar_loop(BinaryOp op, const T* a, const T* b, void* outv, int64_t
       }
     };
     switch (op) {
-      case BinaryOp::kAdd: return run.template operator()<BinaryOp::kAdd>();
-      case BinaryOp::kSub: return run.template operator()<BinaryOp::kSub>();
-      case BinaryOp::kMul: return run.template operator()<BinaryOp::kMul>();
-      case BinaryOp::kDiv: return run.template operator()<BinaryOp::kDiv>();
-      case BinaryOp::kRem: return run.template operator()<BinaryOp::kRem>();
-      case BinaryOp::kMax: return run.template operator()<BinaryOp::kMax>();
-      case BinaryOp::kMin: return run.template operator()<BinaryOp::kMin>();
-      case BinaryOp::kAnd: return run.template operator()<BinaryOp::kAnd>();
-      case BinaryOp::kOr: return run.template operator()<BinaryOp::kOr>();
-      case BinaryOp::kXor: return run.template operator()<BinaryOp::kXor>();
-      case BinaryOp::kShiftLeft: return run.template operator()<BinaryOp::kShiftLeft>();
-      case BinaryOp::kShiftRightLogical: return run.template operator()<BinaryOp::kShiftRightLogical>();
+      case BinaryOp::kAdd:
+        return run.template operator()<BinaryOp::kAdd>();
+      case BinaryOp::kSub:
+        return run.template operator()<BinaryOp::kSub>();
+      case BinaryOp::kMul:
+        return run.template operator()<BinaryOp::kMul>();
+      case BinaryOp::kDiv:
+        return run.template operator()<BinaryOp::kDiv>();
+      case BinaryOp::kRem:
+        return run.template operator()<BinaryOp::kRem>();
+      case BinaryOp::kMax:
+        return run.template operator()<BinaryOp::kMax>();
+      case BinaryOp::kMin:
+        return run.template operator()<BinaryOp::kMin>();
+      case BinaryOp::kAnd:
+        return run.template operator()<BinaryOp::kAnd>();
+      case BinaryOp::kOr:
+        return run.template operator()<BinaryOp::kOr>();
+      case BinaryOp::kXor:
+        return run.template operator()<BinaryOp::kXor>();
+      case BinaryOp::kShiftLeft:
+        return run.template operator()<BinaryOp::kShiftLeft>();
+      case BinaryOp::kShiftRightLogical:
+        return run.template operator()<BinaryOp::kShiftRightLogical>();
       case BinaryOp::kShiftRightArithmetic:
         return run.template operator()<BinaryOp::kShiftRightArithmetic>();
       default:
@@ -240,7 +256,7 @@ H half_from_double(double v) {
   if (std::isnan(v) || std::isinf(v)) return H(float(v));
   constexpr bool kIsF16 = std::is_same_v<H, float16_t>;
   constexpr int kMantBits = kIsF16 ? 10 : 7;
-  constexpr int kMinExp = kIsF16 ? -14 : -126;   // exponent of the smallest normal
+  constexpr int kMinExp = kIsF16 ? -14 : -126;  // exponent of the smallest normal
   constexpr double kMax = kIsF16 ? 65504.0 : 3.3895313892515355e38;
   double a = std::fabs(v);
   if (a == 0) return H(float(v));
@@ -256,9 +272,12 @@ H half_from_double(double v) {
 template <class To, class From>
 To convert_one(From v) {
   if constexpr (std::is_same_v<To, bool>) {
-    if constexpr (is_half_v<From>) return float(v) != 0.0f || std::isnan(float(v));
-    else if constexpr (std::is_floating_point_v<From>) return v != 0 || std::isnan(v);
-    else return v != 0;
+    if constexpr (is_half_v<From>)
+      return float(v) != 0.0f || std::isnan(float(v));
+    else if constexpr (std::is_floating_point_v<From>)
+      return v != 0 || std::isnan(v);
+    else
+      return v != 0;
   } else if constexpr (is_half_v<To>) {
     if constexpr (is_half_v<From> || std::is_same_v<From, float> || std::is_same_v<From, bool>)
       return To(float(v));
@@ -267,8 +286,10 @@ To convert_one(From v) {
     else
       return half_from_double<To>(double(v));
   } else if constexpr (std::is_floating_point_v<To>) {
-    if constexpr (is_half_v<From>) return To(float(v));
-    else return To(v);
+    if constexpr (is_half_v<From>)
+      return To(float(v));
+    else
+      return To(v);
   } else {  // integer target
     if constexpr (std::is_same_v<From, bool>) {
       return To(v ? 1 : 0);
@@ -322,8 +343,8 @@ void select_n(DType which_dt, const void* which, std::span<const void* const> ca
   });
 }
 
-void clamp(DType dt, const void* lo, bool lo_scalar, const void* x, const void* hi,
-           bool hi_scalar, void* out, int64_t n) {
+void clamp(DType dt, const void* lo, bool lo_scalar, const void* x, const void* hi, bool hi_scalar,
+           void* out, int64_t n) {
   dispatch_dtype(dt, [&]<class T>() {
     const T* l = static_cast<const T*>(lo);
     const T* h = static_cast<const T*>(hi);
