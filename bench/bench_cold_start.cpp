@@ -21,6 +21,8 @@
 #include <string>
 #include <tuple>
 
+#include "fashion_cnn.h"
+
 namespace np = jx::np;
 namespace nn = jx::nn;
 namespace optim = jx::optim;
@@ -28,24 +30,7 @@ using jx::Array;
 
 namespace {
 
-struct Cnn {
-  nn::Conv2d conv1, conv2;
-  nn::Linear fc1, fc2;
-  Cnn() = default;
-  explicit Cnn(const Array& key) {
-    Array k = jx::random::split(key, 4);
-    conv1 = nn::Conv2d(1, 32, 3, k[0], {.stride = 2, .padding = "SAME"});
-    conv2 = nn::Conv2d(32, 64, 3, k[1], {.stride = 2, .padding = "SAME"});
-    fc1 = nn::Linear(64 * 7 * 7, 128, k[2]);
-    fc2 = nn::Linear(128, 10, k[3]);
-  }
-  Array operator()(const Array& x) const {
-    Array h = nn::relu(conv2(nn::relu(conv1(x))));
-    h = np::reshape(h, {h.shape()[0], 64 * 7 * 7});
-    return fc2(nn::relu(fc1(h)));
-  }
-};
-JX_TREE(Cnn, conv1, conv2, fc1, fc2);
+using jx_bench::Cnn;
 
 Array loss_fn(const Cnn& m, const Array& x, const Array& y) {
   return -np::mean(np::sum(nn::one_hot(y, 10) * nn::log_softmax(m(x)), -1));

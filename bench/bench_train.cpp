@@ -49,6 +49,8 @@
 
 #include "backend/cpu/thread_pool.h"
 
+#include "fashion_cnn.h"
+
 namespace np = jx::np;
 namespace nn = jx::nn;
 namespace optim = jx::optim;
@@ -63,25 +65,7 @@ double ms_since(Clock::time_point t0) {
 
 // ---------------------------------------------------------------- models
 
-struct Cnn {
-  nn::Conv2d conv1, conv2;
-  nn::Linear fc1, fc2;
-  Cnn() = default;
-  explicit Cnn(const Array& key) {
-    Array k = jx::random::split(key, 4);
-    conv1 = nn::Conv2d(1, 32, 3, k[0], {.stride = 2, .padding = "SAME"});
-    conv2 = nn::Conv2d(32, 64, 3, k[1], {.stride = 2, .padding = "SAME"});
-    fc1 = nn::Linear(64 * 7 * 7, 128, k[2]);
-    fc2 = nn::Linear(128, 10, k[3]);
-  }
-  /// x f32[N,1,28,28] -> logits f32[N,10].
-  Array operator()(const Array& x) const {
-    Array h = nn::relu(conv2(nn::relu(conv1(x))));
-    h = np::reshape(h, {h.shape()[0], 64 * 7 * 7});
-    return fc2(nn::relu(fc1(h)));
-  }
-};
-JX_TREE(Cnn, conv1, conv2, fc1, fc2);
+using jx_bench::Cnn;
 
 struct Block {
   nn::LayerNorm ln1;
